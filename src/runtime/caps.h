@@ -14,6 +14,11 @@
 uint64_t caps_default(void);
 /* Every capability the running kernel knows (up to /proc/sys/kernel/cap_last_cap). */
 uint64_t caps_all(void);
+/*
+ * The kernel's highest capability number (/proc/sys/kernel/cap_last_cap,
+ * read once and cached; 40 when it cannot be read). Allocation-free.
+ */
+int caps_last_cap(void);
 
 /* "NET_RAW" / "cap_net_raw" → CAP_NET_RAW. -1 for unknown names (and for "ALL"). */
 int caps_from_name(const char *name);
@@ -30,6 +35,12 @@ int caps_compute(char *const *add, char *const *drop, bool privileged, uint64_t 
 
 /* Names of the set bits ("CAP_CHOWN", ...), NULL-terminated; free with strv_free(). */
 char **caps_to_strv(uint64_t set);
+
+/*
+ * The two below run in the forked child before execve: on success they
+ * allocate nothing. On failure they set *err, which allocates; where that
+ * matters pass a NULL err and read errno, which they then leave as it failed.
+ */
 
 /*
  * For the container's init, after the mounts and before execve. Drops from

@@ -13,12 +13,21 @@
 #include "util/error.h"
 
 struct cgroup_limits {
-	long long memory;        /* bytes; 0 = no limit */
-	long long memory_swap;   /* bytes of memory+swap; 0 = default (twice memory), -1 = unlimited */
-	long long pids;          /* max processes; 0 = no limit (Docker: 0 and -1 are unlimited) */
-	long long cpu_quota_us;  /* from --cpus: cpus * period; 0 = no limit */
+	long long memory; /* bytes; 0 = no limit */
+	long long
+		memory_swap; /* bytes of memory+swap; 0 = default (twice memory), -1 = unlimited */
+	long long pids;	     /* max processes; 0 = no limit (Docker: 0 and -1 are unlimited) */
+	long long cpu_quota_us;	 /* from --cpus: cpus * period; 0 = no limit */
 	long long cpu_period_us; /* 100000 when a quota is set */
-	long long cpu_shares;    /* v1 cpu.shares (v2: converted to cpu.weight); 0 = default */
+	long long cpu_shares;	 /* v1 cpu.shares (v2: converted to cpu.weight); 0 = default */
+	/*
+	 * Devices (v1 only; NEEDSWORK: v2 needs an eBPF program): Docker's
+	 * default rules unless all_devices (--privileged), then device_rules
+	 * ("c 4:64 rwm", from --device and --device-cgroup-rule; NULL-terminated,
+	 * borrowed, may be NULL).
+	 */
+	bool all_devices;
+	const char *const *device_rules;
 };
 
 struct cgroup;
@@ -50,6 +59,13 @@ int cgroup_destroy(struct cgroup *cg, struct berth_error **err);
 /* Path of the cgroup as /proc/self/cgroup shows it ("/berth/<id>"). */
 const char *cgroup_path(const struct cgroup *cg);
 
+/*
+ * An O_DIRECTORY fd of the cgroup for clone3(CLONE_INTO_CGROUP); owned by the
+ * caller. Fails with EOPNOTSUPP unless the host is in v2 mode.
+ */
+int cgroup_open_dirfd(struct cgroup *cg, struct berth_error **err);
+
+/* Frees the handle; the cgroup itself stays (see cgroup_destroy()). NULL is fine. */
 void cgroup_free(struct cgroup *cg);
 static inline void cgroup_freep(struct cgroup **cg)
 {

@@ -31,7 +31,7 @@ int seccomp_build_default(uint64_t caps, struct seccomp_bpf *out, struct berth_e
  * to prctl). Needs no_new_privs or CAP_SYS_ADMIN. Safe to call after fork and
  * before execve: it allocates nothing.
  */
-int seccomp_load(const struct seccomp_bpf *bpf, struct berth_error **err);
+int seccomp_bpf_load(const struct seccomp_bpf *bpf, struct berth_error **err);
 
 void seccomp_bpf_release(struct seccomp_bpf *bpf);
 

@@ -179,8 +179,8 @@ void format_human_size(double bytes, char *buf, size_t len)
 		bytes /= 1000.0;
 		i++;
 	}
-	/* Go's %.4g: 4 significant digits, no trailing zeros */
-	snprintf(buf, len, "%.4g%s", bytes, units[i]);
+	/* Go's %.3g, as Docker's HumanSizeWithPrecision(size, 3) */
+	snprintf(buf, len, "%.3g%s", bytes, units[i]);
 }
 
 void format_human_since(long long s, char *buf, size_t len)

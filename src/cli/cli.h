@@ -1,0 +1,53 @@
+/* Shared by the CLI's command files: the global options and the verbs. */
+#ifndef BERTH_CLI_CLI_H
+#define BERTH_CLI_CLI_H
+
+#include <stdbool.h>
+
+#include "store/store.h"
+#include "util/error.h"
+
+/* Exit codes as Docker's CLI. */
+#define EXIT_ENGINE         125
+#define EXIT_CANNOT_EXECUTE 126
+#define EXIT_NOT_FOUND      127
+
+struct cli_globals {
+	const char *root, *runroot;
+};
+extern struct cli_globals cli_globals;
+
+/* Opens the store of the global roots; prints the error and returns NULL on failure. */
+struct store *cli_open_store(void);
+
+/* Prints "berth: Error response from daemon: MSG." to stderr; returns 125 (or the kind's code). */
+int cli_report(const struct berth_error *err);
+/* Prints a usage error as Docker does (`unknown flag: --x` + "See 'berth CMD --help'."). */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The getopt_long error of the last parse, as a usage error. */
+int cli_getopt_error(const char *cmd, char **argv, int optopt_, const char *optstring);
+
+/* A table printed as Docker's tabwriter (minwidth 10, padding 3). */
+struct table;
+struct table *table_new(int columns);
+/* Adds a row; exactly `columns` strings (copied). */
+void table_add(struct table *t, const char *const *cells);
+void table_print(struct table *t);
+void table_free(struct table *t);
+
+/* Verbs. */
+int cmd_import(int argc, char **argv);
+int cmd_images(int argc, char **argv);
+int cmd_rmi(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_create(int argc, char **argv);
+
+/* attach.c: relays the monitor's socket to this terminal until the container exits. */
+struct attach_opts {
+	bool tty;       /* raw mode and window size */
+	bool stdin_on;  /* forward our stdin */
+	bool sig_proxy; /* forward signals */
+};
+int cli_attach(int sock, const struct attach_opts *o);
+
+#endif

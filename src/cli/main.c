@@ -1,0 +1,189 @@
+/* berth: the CLI. A table of verbs; each parses its options and calls the library. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "config.h"
+#include "util/log.h"
+#include "util/strutil.h"
+
+struct cli_globals cli_globals;
+
+struct verb {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+
+static const struct verb verbs[] = {
+	{"run", cmd_run, "Create and run a new container from an image"},
+	{"create", cmd_create, "Create a new container"},
+	{"import", cmd_import, "Import the contents from a tarball to create a filesystem image"},
+	{"images", cmd_images, "List images"},
+	{"rmi", cmd_rmi, "Remove one or more images"},
+};
+
+/* "berth image ls" and friends map onto the verbs above. */
+static const struct {
+	const char *group, *sub, *verb;
+} aliases[] = {
+	{"image", "ls", "images"},   {"image", "list", "images"}, {"image", "rm", "rmi"},
+	{"image", "remove", "rmi"},  {"image", "import", "import"},
+	{"container", "run", "run"}, {"container", "create", "create"},
+};
+
+struct store *cli_open_store(void)
+{
+	_cleanup_error_ struct berth_error *err = NULL;
+	struct store *s = store_open(cli_globals.root, cli_globals.runroot, &err);
+
+	if (!s)
+		cli_report(err);
+	return s;
+}
+
+int cli_report(const struct berth_error *err)
+{
+	size_t n = strlen(err->msg);
+	const char *dot = n && err->msg[n - 1] != '.' ? "." : "";
+
+	fprintf(stderr, "berth: Error response from daemon: %s%s\n", err->msg, dot);
+	switch (err->kind) {
+	case BERTH_ERR_NO_COMMAND:
+		return EXIT_NOT_FOUND;
+	case BERTH_ERR_CANNOT_EXECUTE:
+		return EXIT_CANNOT_EXECUTE;
+	default:
+		return EXIT_ENGINE;
+	}
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("berth: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nSee 'berth %s --help'.\n", cmd);
+	return EXIT_ENGINE;
+}
+
+int cli_getopt_error(const char *cmd, char **argv, int opt, const char *optstring)
+{
+	const char *arg = argv[optind - 1];
+
+	if (opt && strchr(optstring, opt))
+		return cli_usage_error(cmd, "flag needs an argument: '%c' in -%c", opt, opt);
+	if (opt)
+		return cli_usage_error(cmd, "unknown shorthand flag: '%c' in %s", opt, arg);
+	if (str_has_prefix(arg, "--") && strchr(arg, '='))
+		return cli_usage_error(cmd, "unknown flag: %.*s", (int)(strchr(arg, '=') - arg), arg);
+	/* getopt_long reports both unknown long flags and missing arguments as '?' */
+	return cli_usage_error(cmd, "unknown flag or missing argument: %s", arg);
+}
+
+static void usage(FILE *f)
+{
+	fputs("Usage:  berth [OPTIONS] COMMAND\n\n"
+	      "A Docker-compatible container engine, without a daemon\n\n"
+	      "Options:\n"
+	      "      --root string        Data root (default \"" BERTH_DEFAULT_ROOT "\", or "
+	      "$BERTH_ROOT)\n"
+	      "      --runroot string     Run root (default \"" BERTH_DEFAULT_RUNROOT "\", or "
+	      "$BERTH_RUNROOT)\n"
+	      "  -l, --log-level string   debug, info, warn, error (default \"warn\")\n"
+	      "  -v, --version            Print version information and quit\n\n"
+	      "Commands:\n",
+	      f);
+	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
+		fprintf(f, "  %-9s %s\n", verbs[i].name, verbs[i].help);
+	fputs("\nRun 'berth COMMAND --help' for more information on a command.\n", f);
+}
+
+static int parse_globals(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"root", required_argument, NULL, 'R'},      {"runroot", required_argument, NULL, 'U'},
+		{"log-level", required_argument, NULL, 'l'}, {"version", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+l:vhD", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'R':
+			cli_globals.root = optarg;
+			break;
+		case 'U':
+			cli_globals.runroot = optarg;
+			break;
+		case 'l':
+			if (log_set_level_name(optarg) < 0)
+				return -cli_usage_error("", "invalid log level: %s", optarg);
+			break;
+		case 'D':
+			log_set_level(LOG_LEVEL_DEBUG);
+			break;
+		case 'v':
+			printf("berth version %s\n", BERTH_VERSION_STRING);
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			return -cli_getopt_error("", argv, optopt, "l");
+		}
+	}
+	return optind;
+}
+
+static const struct verb *find_verb(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
+		if (strcmp(verbs[i].name, name) == 0)
+			return &verbs[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const struct verb *v;
+	const char *env;
+	int first;
+
+	cli_globals.root = (env = getenv("BERTH_ROOT")) && *env ? env : BERTH_DEFAULT_ROOT;
+	cli_globals.runroot = (env = getenv("BERTH_RUNROOT")) && *env ? env : BERTH_DEFAULT_RUNROOT;
+	if ((env = getenv("BERTH_LOG_LEVEL")) && *env)
+		log_set_level_name(env);
+	opterr = 0;
+	first = parse_globals(argc, argv);
+	if (first < 0)
+		return -first;
+	if (first >= argc) {
+		usage(stderr);
+		return 0;
+	}
+	argc -= first;
+	argv += first;
+	if (strcmp(argv[0], "version") == 0) {
+		printf("berth version %s\n", BERTH_VERSION_STRING);
+		return 0;
+	}
+	for (size_t i = 0; argc >= 2 && i < ARRAY_SIZE(aliases); i++)
+		if (strcmp(argv[0], aliases[i].group) == 0 && strcmp(argv[1], aliases[i].sub) == 0) {
+			argv++;
+			argc--;
+			argv[0] = (char *)aliases[i].verb;
+			break;
+		}
+	v = find_verb(argv[0]);
+	if (!v) {
+		fprintf(stderr, "berth: '%s' is not a berth command.\nSee 'berth --help'\n", argv[0]);
+		return 1;
+	}
+	optind = 0;
+	return v->fn(argc, argv);
+}

@@ -1,0 +1,340 @@
+/* create and run: Docker's flags into an API-style container config. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "container/container.h"
+#include "image/ref.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/strutil.h"
+
+enum {
+	OPT_RM = 256, OPT_NAME, OPT_ENV_FILE, OPT_ENTRYPOINT, OPT_NETWORK, OPT_PRIVILEGED,
+	OPT_CAP_ADD, OPT_CAP_DROP, OPT_SECURITY_OPT, OPT_READ_ONLY, OPT_TMPFS, OPT_INIT,
+	OPT_MEMORY_SWAP, OPT_CPUS, OPT_PIDS_LIMIT, OPT_ULIMIT, OPT_SIG_PROXY,
+};
+
+static const struct option run_longopts[] = {
+	{"detach", no_argument, NULL, 'd'},
+	{"interactive", no_argument, NULL, 'i'},
+	{"tty", no_argument, NULL, 't'},
+	{"rm", no_argument, NULL, OPT_RM},
+	{"name", required_argument, NULL, OPT_NAME},
+	{"env", required_argument, NULL, 'e'},
+	{"env-file", required_argument, NULL, OPT_ENV_FILE},
+	{"workdir", required_argument, NULL, 'w'},
+	{"user", required_argument, NULL, 'u'},
+	{"hostname", required_argument, NULL, 'h'},
+	{"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
+	{"network", required_argument, NULL, OPT_NETWORK},
+	{"net", required_argument, NULL, OPT_NETWORK},
+	{"privileged", no_argument, NULL, OPT_PRIVILEGED},
+	{"cap-add", required_argument, NULL, OPT_CAP_ADD},
+	{"cap-drop", required_argument, NULL, OPT_CAP_DROP},
+	{"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
+	{"read-only", no_argument, NULL, OPT_READ_ONLY},
+	{"tmpfs", required_argument, NULL, OPT_TMPFS},
+	{"init", no_argument, NULL, OPT_INIT},
+	{"memory", required_argument, NULL, 'm'},
+	{"memory-swap", required_argument, NULL, OPT_MEMORY_SWAP},
+	{"cpus", required_argument, NULL, OPT_CPUS},
+	{"cpu-shares", required_argument, NULL, 'c'},
+	{"pids-limit", required_argument, NULL, OPT_PIDS_LIMIT},
+	{"ulimit", required_argument, NULL, OPT_ULIMIT},
+	{"sig-proxy", optional_argument, NULL, OPT_SIG_PROXY},
+	{"help", no_argument, NULL, 'H'},
+	{NULL, 0, NULL, 0},
+};
+
+struct run_opts {
+	json_t *config; /* {"Config": {...}, "HostConfig": {...}} */
+	json_t *cfg, *hc;
+	const char *name;
+	bool detach, sig_proxy;
+};
+
+static void append(json_t *obj, const char *key, json_t *v)
+{
+	json_t *a = json_object_get(obj, key);
+	if (!json_is_array(a)) {
+		a = json_array();
+		json_object_set_new(obj, key, a);
+	}
+	json_array_append_new(a, v);
+}
+
+/* -e KEY=VALUE, or -e KEY taking the value from our environment (dropped when unset). */
+static void add_env(struct run_opts *o, const char *e)
+{
+	const char *v;
+
+	if (strchr(e, '=')) {
+		append(o->cfg, "Env", json_string(e));
+	} else if ((v = getenv(e))) {
+		_cleanup_free_ char *kv = xasprintf("%s=%s", e, v);
+		append(o->cfg, "Env", json_string(kv));
+	}
+}
+
+static int add_env_file(struct run_opts *o, const char *path)
+{
+	_cleanup_error_ struct berth_error *err = NULL;
+	_cleanup_free_ char *text = fs_read_file(path, NULL, &err);
+
+	if (!text)
+		return cli_usage_error("run", "open %s: %s", path,
+				       err->status ? strerror(err->status) : err->msg);
+	for (char *line = text, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (!*line || *line == '#')
+			continue;
+		add_env(o, line);
+	}
+	return 0;
+}
+
+static int set_size(struct run_opts *o, const char *key, const char *flag, const char *v)
+{
+	long long n;
+
+	if (strcmp(v, "-1") == 0 && strcmp(key, "MemorySwap") == 0)
+		n = -1;
+	else if (parse_size(v, &n) < 0)
+		return cli_usage_error("run", "invalid argument \"%s\" for \"%s\" flag: invalid size: '%s'",
+				       v, flag, v);
+	if (strcmp(key, "Memory") == 0 && n > 0 && n < 6 * 1024 * 1024)
+		return cli_usage_error("run", "Minimum memory limit allowed is 6MB");
+	json_object_set_new(o->hc, key, json_integer(n));
+	return 0;
+}
+
+static int set_number(struct run_opts *o, const char *key, const char *flag, const char *v,
+		      bool fractional)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno || end == v || *end || (!fractional && d != (long long)d) || d < -1)
+		return cli_usage_error("run", "invalid argument \"%s\" for \"%s\" flag: %s", v, flag,
+				       fractional ? "failed to parse as a rational number"
+						  : "invalid syntax");
+	if (fractional)
+		json_object_set_new(o->hc, key, json_integer((long long)(d * 1e9 + 0.5)));
+	else
+		json_object_set_new(o->hc, key, json_integer((long long)d));
+	return 0;
+}
+
+/* --ulimit name=soft[:hard] */
+static int add_ulimit(struct run_opts *o, const char *v)
+{
+	const char *eq = strchr(v, '=');
+	char *end;
+	long long soft, hard;
+
+	if (!eq)
+		return cli_usage_error("run", "invalid argument \"%s\" for \"--ulimit\" flag: "
+					      "invalid ulimit argument: %s", v, v);
+	soft = strtoll(eq + 1, &end, 10);
+	hard = *end == ':' ? strtoll(end + 1, &end, 10) : soft;
+	if (*end || end == eq + 1 || soft > hard)
+		return cli_usage_error("run", "invalid argument \"%s\" for \"--ulimit\" flag: "
+					      "invalid ulimit argument: %s", v, v);
+	_cleanup_free_ char *name = xstrndup(v, (size_t)(eq - v));
+	append(o->hc, "Ulimits", json_pack("{s:s, s:I, s:I}", "Name", name, "Soft",
+					     (json_int_t)soft, "Hard", (json_int_t)hard));
+	return 0;
+}
+
+static void add_tmpfs(struct run_opts *o, const char *v)
+{
+	const char *colon = strchr(v, ':');
+	_cleanup_free_ char *path = colon ? xstrndup(v, (size_t)(colon - v)) : xstrdup(v);
+	json_t *t = json_object_get(o->hc, "Tmpfs");
+
+	if (!json_is_object(t)) {
+		t = json_object();
+		json_object_set_new(o->hc, "Tmpfs", t);
+	}
+	json_object_set_new(t, path, json_string(colon ? colon + 1 : ""));
+}
+
+static int run_usage(void)
+{
+	puts("Usage:  berth run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\n"
+	     "Create and run a new container from an image\n\n"
+	     "Options:\n"
+	     "      --cap-add list          Add Linux capabilities\n"
+	     "      --cap-drop list         Drop Linux capabilities\n"
+	     "  -c, --cpu-shares int        CPU shares (relative weight)\n"
+	     "      --cpus decimal          Number of CPUs\n"
+	     "  -d, --detach                Run container in background and print container ID\n"
+	     "      --entrypoint string     Overwrite the default ENTRYPOINT of the image\n"
+	     "  -e, --env list              Set environment variables\n"
+	     "      --env-file list         Read in a file of environment variables\n"
+	     "  -h, --hostname string       Container host name\n"
+	     "      --init                  Run an init inside the container\n"
+	     "  -i, --interactive           Keep STDIN open even if not attached\n"
+	     "  -m, --memory bytes          Memory limit\n"
+	     "      --memory-swap bytes     Swap limit equal to memory plus swap: '-1' for unlimited\n"
+	     "      --name string           Assign a name to the container\n"
+	     "      --network string        Connect a container to a network (none, host)\n"
+	     "      --pids-limit int        Tune container pids limit (set -1 for unlimited)\n"
+	     "      --privileged            Give extended privileges to this container\n"
+	     "      --read-only             Mount the container's root filesystem as read only\n"
+	     "      --rm                    Automatically remove the container when it exits\n"
+	     "      --security-opt list     Security Options\n"
+	     "      --sig-proxy             Proxy received signals to the process (default true)\n"
+	     "      --tmpfs list            Mount a tmpfs directory\n"
+	     "  -t, --tty                   Allocate a pseudo-TTY\n"
+	     "      --ulimit ulimit         Ulimit options\n"
+	     "  -u, --user string           Username or UID (format: <name|uid>[:<group|gid>])\n"
+	     "  -w, --workdir string        Working directory inside the container");
+	return 0;
+}
+
+static int parse_opt(struct run_opts *o, const char *cmd, int c, char **argv)
+{
+	switch (c) {
+	case 'd': o->detach = true; break;
+	case 'i': json_object_set_new(o->cfg, "OpenStdin", json_true()); break;
+	case 't': json_object_set_new(o->cfg, "Tty", json_true()); break;
+	case OPT_RM: json_object_set_new(o->hc, "AutoRemove", json_true()); break;
+	case OPT_NAME: o->name = optarg; break;
+	case 'e': add_env(o, optarg); break;
+	case OPT_ENV_FILE: return add_env_file(o, optarg);
+	case 'w': json_object_set_new(o->cfg, "WorkingDir", json_string(optarg)); break;
+	case 'u': json_object_set_new(o->cfg, "User", json_string(optarg)); break;
+	case 'h': json_object_set_new(o->cfg, "Hostname", json_string(optarg)); break;
+	case OPT_ENTRYPOINT:
+		json_object_set_new(o->cfg, "Entrypoint", json_pack("[s]", optarg));
+		break;
+	case OPT_NETWORK:
+		if (strcmp(optarg, "host") != 0 && strcmp(optarg, "none") != 0 &&
+		    strcmp(optarg, "bridge") != 0 && strcmp(optarg, "default") != 0)
+			return cli_usage_error(cmd, "network %s not found", optarg);
+		json_object_set_new(o->hc, "NetworkMode", json_string(optarg));
+		break;
+	case OPT_PRIVILEGED: json_object_set_new(o->hc, "Privileged", json_true()); break;
+	case OPT_CAP_ADD: append(o->hc, "CapAdd", json_string(optarg)); break;
+	case OPT_CAP_DROP: append(o->hc, "CapDrop", json_string(optarg)); break;
+	case OPT_SECURITY_OPT: append(o->hc, "SecurityOpt", json_string(optarg)); break;
+	case OPT_READ_ONLY: json_object_set_new(o->hc, "ReadonlyRootfs", json_true()); break;
+	case OPT_TMPFS: add_tmpfs(o, optarg); break;
+	case OPT_INIT: json_object_set_new(o->hc, "Init", json_true()); break;
+	case 'm': return set_size(o, "Memory", "-m, --memory", optarg);
+	case OPT_MEMORY_SWAP: return set_size(o, "MemorySwap", "--memory-swap", optarg);
+	case OPT_CPUS: return set_number(o, "NanoCpus", "--cpus", optarg, true);
+	case 'c': return set_number(o, "CpuShares", "-c, --cpu-shares", optarg, false);
+	case OPT_PIDS_LIMIT: return set_number(o, "PidsLimit", "--pids-limit", optarg, false);
+	case OPT_ULIMIT: return add_ulimit(o, optarg);
+	case OPT_SIG_PROXY: o->sig_proxy = !optarg || strcmp(optarg, "false") != 0; break;
+	case 'H': exit(run_usage());
+	default: return cli_getopt_error(cmd, argv, optopt, "ewuhmc");
+	}
+	return 0;
+}
+
+/* Parses the flags and IMAGE [COMMAND...]; returns the index after the image or -exit code. */
+static int parse_run(struct run_opts *o, const char *cmd, int argc, char **argv)
+{
+	int c;
+
+	o->config = json_pack("{s:{}, s:{s:s}}", "Config", "HostConfig", "NetworkMode", "default");
+	o->cfg = json_object_get(o->config, "Config");
+	o->hc = json_object_get(o->config, "HostConfig");
+	o->sig_proxy = true;
+	while ((c = getopt_long(argc, argv, "+dite:w:u:h:m:c:", run_longopts, NULL)) != -1)
+		if (parse_opt(o, cmd, c, argv) != 0)
+			return -EXIT_ENGINE;
+	if (optind >= argc) {
+		cli_usage_error(cmd, "\"%s\" requires at least 1 argument.\nUsage:  berth %s [OPTIONS] "
+				     "IMAGE [COMMAND] [ARG...]", cmd, cmd);
+		return -EXIT_ENGINE;
+	}
+	json_object_set_new(o->cfg, "Image", json_string(argv[optind]));
+	if (optind + 1 < argc)
+		json_object_set_new(o->cfg, "Cmd", json_from_strv(argv + optind + 1));
+	json_object_set_new(o->cfg, "AttachStdin", json_boolean(!o->detach &&
+			    json_is_true(json_object_get(o->cfg, "OpenStdin"))));
+	json_object_set_new(o->cfg, "AttachStdout", json_boolean(!o->detach));
+	json_object_set_new(o->cfg, "AttachStderr", json_boolean(!o->detach));
+	return optind + 1;
+}
+
+/* Creates the container; prints Docker's "Unable to find image" line when it is missing. */
+static int create(struct store *s, struct run_opts *o, char **id)
+{
+	_cleanup_error_ struct berth_error *err = NULL;
+
+	if (container_create(s, o->name, o->config, id, &err) == 0)
+		return 0;
+	if (err->kind == BERTH_ERR_NOT_FOUND && str_has_prefix(err->msg, "No such image")) {
+		const char *img = json_get_str(o->cfg, "Image");
+		_cleanup_(image_ref_freep) struct image_ref *r = image_ref_parse(img, NULL);
+		_cleanup_free_ char *fam = r ? image_ref_familiar(r) : xstrdup(img);
+		fprintf(stderr, "Unable to find image '%s' locally\n", fam);
+	}
+	return cli_report(err);
+}
+
+int cmd_create(int argc, char **argv)
+{
+	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_free_ char *id = NULL;
+	struct run_opts o = {0};
+	int r = parse_run(&o, "create", argc, argv);
+
+	if (r >= 0 && (s = cli_open_store()) && (r = create(s, &o, &id)) == 0)
+		puts(id);
+	json_decref(o.config);
+	return r < 0 ? -r : s ? r : EXIT_ENGINE;
+}
+
+static int start_and_attach(struct store *s, struct run_opts *o, const char *id)
+{
+	_cleanup_error_ struct berth_error *err = NULL;
+	struct attach_opts ao = {
+		.tty = json_is_true(json_object_get(o->cfg, "Tty")),
+		.stdin_on = json_is_true(json_object_get(o->cfg, "OpenStdin")),
+		.sig_proxy = o->sig_proxy,
+	};
+	pid_t pid;
+	int sock = container_start(s, id, &pid, &err);
+
+	if (sock < 0)
+		return cli_report(err);
+	if (o->detach) {
+		close(sock);
+		puts(id);
+		return 0;
+	}
+	/* The store is not needed while attached; another berth may use it freely. */
+	return cli_attach(sock, &ao);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_free_ char *id = NULL;
+	struct run_opts o = {0};
+	int r = parse_run(&o, "run", argc, argv);
+
+	if (r < 0) {
+		json_decref(o.config);
+		return -r;
+	}
+	s = cli_open_store();
+	r = !s ? EXIT_ENGINE : create(s, &o, &id);
+	if (r == 0)
+		r = start_and_attach(s, &o, id);
+	json_decref(o.config);
+	return r;
+}

@@ -1,0 +1,303 @@
+#define LOG_DOMAIN "container"
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "container/container.h"
+#include "image/image.h"
+#include "monitor/monitor.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/log.h"
+#include "util/strbuf.h"
+#include "util/strutil.h"
+#include "util/timeutil.h"
+
+#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+char *container_dir(const struct store *s, const char *id)
+{
+	return xasprintf("%s/containers/%s", s->root, id);
+}
+
+static char *random_id(void)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[32];
+	char *id = xmalloc(65);
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fs_read_all(fd, raw, sizeof(raw)) != sizeof(raw))
+		BUG("cannot read /dev/urandom");
+	close(fd);
+	for (size_t i = 0; i < sizeof(raw); i++) {
+		id[2 * i] = hex[raw[i] >> 4];
+		id[2 * i + 1] = hex[raw[i] & 15];
+	}
+	id[64] = '\0';
+	return id;
+}
+
+static size_t env_key_len(const char *e)
+{
+	const char *eq = strchr(e, '=');
+	return eq ? (size_t)(eq - e) : strlen(e);
+}
+
+/* Image env, then the container's entries replacing those of the same key; PATH if missing. */
+static json_t *merge_env(const json_t *image_env, const json_t *env)
+{
+	json_t *out = json_array(), *v;
+	size_t i;
+	bool has_path = false;
+
+	json_array_foreach(image_env, i, v) json_array_append(out, v);
+	json_array_foreach(env, i, v)
+	{
+		const char *e = json_string_value(v);
+		size_t k = env_key_len(e), j;
+		json_t *w;
+		bool replaced = false;
+		json_array_foreach(out, j, w)
+		{
+			const char *o = json_string_value(w);
+			if (env_key_len(o) == k && strncmp(o, e, k) == 0) {
+				json_array_set(out, j, v);
+				replaced = true;
+				break;
+			}
+		}
+		if (!replaced)
+			json_array_append(out, v);
+	}
+	json_array_foreach(out, i, v) has_path |= str_has_prefix(json_string_value(v), "PATH=");
+	if (!has_path)
+		json_array_insert_new(out, 0, json_string(DEFAULT_PATH));
+	return out;
+}
+
+static bool empty_value(const json_t *v)
+{
+	return !v || json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0) ||
+	       (json_is_string(v) && !*json_string_value(v));
+}
+
+/* Fills what the container does not set from the image's config, as Docker does. */
+static void merge_image_config(json_t *cfg, const json_t *icfg, const char *id)
+{
+	static const char *const inherit[] = {"User", "WorkingDir", "StopSignal", "ExposedPorts",
+					      "Volumes", "OnBuild"};
+	bool entrypoint_set = !empty_value(json_object_get(cfg, "Entrypoint"));
+	_cleanup_free_ char *host = xstrndup(id, 12);
+
+	json_object_set_new(cfg, "Env",
+			    merge_env(json_object_get(icfg, "Env"), json_object_get(cfg, "Env")));
+	if (empty_value(json_object_get(cfg, "Cmd")) && !entrypoint_set)
+		json_object_set(cfg, "Cmd", json_object_get(icfg, "Cmd"));
+	if (!entrypoint_set)
+		json_object_set(cfg, "Entrypoint", json_object_get(icfg, "Entrypoint"));
+	for (size_t i = 0; i < ARRAY_SIZE(inherit); i++)
+		if (empty_value(json_object_get(cfg, inherit[i])) &&
+		    !empty_value(json_object_get(icfg, inherit[i])))
+			json_object_set(cfg, inherit[i], json_object_get(icfg, inherit[i]));
+	if (json_is_object(json_object_get(icfg, "Labels"))) {
+		json_t *labels = json_object_get(cfg, "Labels");
+		if (!json_is_object(labels)) {
+			labels = json_object();
+			json_object_set_new(cfg, "Labels", labels);
+		}
+		json_object_update_missing(labels, json_object_get(icfg, "Labels"));
+	}
+	if (empty_value(json_object_get(cfg, "Hostname")))
+		json_object_set_new(cfg, "Hostname", json_string(host));
+}
+
+static const char hosts_default[] = "127.0.0.1\tlocalhost\n"
+				    "::1\tlocalhost ip6-localhost ip6-loopback\n"
+				    "fe00::0\tip6-localnet\n"
+				    "ff00::0\tip6-mcastprefix\n"
+				    "ff02::1\tip6-allnodes\n"
+				    "ff02::2\tip6-allrouters\n";
+
+/* The host's resolv.conf without loopback name servers (unreachable from the container). */
+static char *resolv_conf(bool host_net)
+{
+	_cleanup_free_ char *text = fs_read_file("/etc/resolv.conf", NULL, NULL);
+	struct strbuf sb = STRBUF_INIT;
+	bool servers = false;
+
+	if (!text)
+		return xstrdup("");
+	if (host_net)
+		return steal_ptr(&text);
+	for (char *line = text, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (str_has_prefix(line, "nameserver") &&
+		    (strstr(line, " 127.") || strstr(line, " ::1")))
+			continue;
+		servers |= str_has_prefix(line, "nameserver");
+		strbuf_addf(&sb, "%s\n", line);
+	}
+	if (!servers)
+		strbuf_addstr(&sb, "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
+	return strbuf_detach(&sb);
+}
+
+static int write_file(const char *dir, const char *name, const char *text,
+		      struct berth_error **err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0 || fs_write_all(fd, text, strlen(text)) < 0)
+		return berth_error_set(err, errno, "write '%s'", path);
+	return 0;
+}
+
+/* The container's folder: upper, work and merged dirs and the files bound into it. */
+static int make_container_dir(struct store *s, const char *id, const json_t *cfg,
+			      bool host_net, struct berth_error **err)
+{
+	_cleanup_free_ char *dir = container_dir(s, id);
+	_cleanup_free_ char *resolv = resolv_conf(host_net);
+	_cleanup_free_ char *hosts = NULL, *hostname = NULL;
+	static const char *const subdirs[] = {"diff", "work", "merged"};
+
+	if (fs_mkdir_p(dir, 0710, err) < 0)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(subdirs); i++) {
+		_cleanup_free_ char *p = xasprintf("%s/%s", dir, subdirs[i]);
+		if (mkdir(p, 0755) < 0)
+			return berth_error_set(err, errno, "mkdir '%s'", p);
+	}
+	hostname = xasprintf("%s\n", json_get_str(cfg, "Hostname"));
+	hosts = host_net ? fs_read_file("/etc/hosts", NULL, NULL) : NULL;
+	if (!hosts)
+		hosts = xstrdup(hosts_default);
+	if (write_file(dir, "hostname", hostname, err) < 0 ||
+	    write_file(dir, "hosts", hosts, err) < 0 ||
+	    write_file(dir, "resolv.conf", resolv, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int check_name(struct store *s, const char *name, struct berth_error **err)
+{
+	if (!container_name_valid(name))
+		return berth_error_setk(err, BERTH_ERR_INVALID, 0,
+					"Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] "
+					"are allowed",
+					name);
+	if (store_container_name_taken(s, name))
+		return berth_error_setk(err, BERTH_ERR_CONFLICT, 0,
+					"Conflict. The container name \"/%s\" is already in use",
+					name);
+	return 0;
+}
+
+int container_create(struct store *s, const char *name, json_t *config, char **id,
+		     struct berth_error **err)
+{
+	json_t *cfg = json_object_get(config, "Config");
+	json_t *hc = json_object_get(config, "HostConfig");
+	_cleanup_(store_image_freep) struct store_image *img = NULL;
+	_cleanup_free_ char *cid = random_id(), *gen = NULL, *text = NULL, *dir = NULL;
+	json_auto_t *icfg_all = NULL;
+	const char *mode = json_get_str(hc, "NetworkMode");
+	bool host_net = mode && strcmp(mode, "host") == 0;
+	struct store_container c = {0};
+
+	img = image_lookup(s, json_get_str(cfg, "Image"), err);
+	if (!img)
+		return -1;
+	if (name && check_name(s, name, err) < 0)
+		return -1;
+	if (!name)
+		name = gen = container_generate_name(s);
+	icfg_all = json_parse(img->config, strlen(img->config), "image config", err);
+	if (!icfg_all)
+		return -1;
+	if (host_net && empty_value(json_object_get(cfg, "Hostname"))) {
+		char h[256] = "";
+		gethostname(h, sizeof(h) - 1);
+		json_object_set_new(cfg, "Hostname", json_string(h));
+	}
+	merge_image_config(cfg, json_object_get(icfg_all, "config"), cid);
+	if (empty_value(json_object_get(cfg, "Cmd")) && empty_value(json_object_get(cfg, "Entrypoint")))
+		return berth_error_setk(err, BERTH_ERR_INVALID, 0, "No command specified");
+	dir = container_dir(s, cid);
+	if (make_container_dir(s, cid, cfg, host_net, err) < 0)
+		goto fail;
+	text = json_compact(config);
+	c = (struct store_container){.id = cid, .name = (char *)name, .image_id = img->id,
+				     .image = (char *)json_get_str(cfg, "Image"), .config = text,
+				     .created = time_now_ns(), .state = STORE_CONTAINER_CREATED};
+	if (store_container_add(s, &c, err) < 0)
+		goto fail;
+	*id = steal_ptr(&cid);
+	return 0;
+fail:
+	fs_rm_rf(dir, NULL);
+	return -1;
+}
+
+static int read_start_report(int sock, pid_t *pid, struct berth_error **err)
+{
+	char buf[MONITOR_MSG_MAX + 2];
+	ssize_t n;
+
+	do
+		n = recv(sock, buf, sizeof(buf) - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return berth_error_set(err, n < 0 ? errno : 0, "the monitor exited before starting the container");
+	buf[n] = '\0';
+	if (buf[0] == 'S') {
+		*pid = (pid_t)atoi(buf + 1);
+		return 0;
+	}
+	if (buf[0] == 'E' && n >= 2)
+		return berth_error_setk(err, (enum berth_error_kind)(buf[1] - '0'), 0, "%s",
+					buf + 2);
+	return berth_error_set(err, 0, "unexpected report from the monitor");
+}
+
+int container_start(struct store *s, const char *id, pid_t *pid, struct berth_error **err)
+{
+	_cleanup_(store_container_freep) struct store_container *c = NULL;
+	_cleanup_free_ char *logpath = NULL;
+	json_auto_t *config = NULL;
+	struct runtime_spec *spec;
+	struct monitor_config mc;
+	int sock;
+
+	c = store_container_find(s, id, err);
+	if (!c)
+		return -1;
+	if (c->state == STORE_CONTAINER_RUNNING || c->state == STORE_CONTAINER_PAUSED)
+		return 0;
+	config = json_parse(c->config, strlen(c->config), "container config", err);
+	if (!config)
+		return -1;
+	spec = container_spec(s, c, config, err);
+	if (!spec)
+		return -1;
+	logpath = xasprintf("%s/containers/%s/%s-json.log", s->root, c->id, c->id);
+	mc = (struct monitor_config){
+		.root = s->root, .runroot = s->runroot, .id = c->id, .spec = spec,
+		.log_path = logpath,
+		.auto_remove = json_is_true(json_object_get(json_object_get(config, "HostConfig"),
+							    "AutoRemove")),
+	};
+	sock = monitor_launch(&mc, err);
+	runtime_spec_free(spec);
+	if (sock < 0)
+		return -1;
+	if (read_start_report(sock, pid, err) < 0) {
+		close(sock);
+		return berth_error_wrap(err, "failed to create task for container: unable to start container process");
+	}
+	return sock;
+}

@@ -1,0 +1,42 @@
+/*
+ * Containers: create, start, look up. The container's configuration is kept
+ * in Docker's API form, {"Config": {...}, "HostConfig": {...}}, so that the
+ * CLI and the API service hand the library the same thing.
+ */
+#ifndef BERTH_CONTAINER_CONTAINER_H
+#define BERTH_CONTAINER_CONTAINER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "runtime/runtime.h"
+#include "store/store.h"
+#include "util/error.h"
+
+/*
+ * Creates a container from config (Config and HostConfig objects; Config.Image
+ * names the image). name may be NULL for a generated one. *id gets the 64-hex ID.
+ */
+int container_create(struct store *s, const char *name, json_t *config, char **id,
+		     struct berth_error **err);
+
+/*
+ * Starts a created or exited container under a new monitor. Returns the socket
+ * connected to the monitor once it reported the start ('S' read; its pid in
+ * *pid), or -1 with the start error (BERTH_ERR_NO_COMMAND for 127, ...).
+ */
+int container_start(struct store *s, const char *id, pid_t *pid, struct berth_error **err);
+
+/* The runtime spec of a container (spec.c). */
+struct runtime_spec *container_spec(struct store *s, const struct store_container *c,
+				    const json_t *config, struct berth_error **err);
+
+/* <root>/containers/<id>. Caller frees. */
+char *container_dir(const struct store *s, const char *id);
+
+/* A random "adjective_noun" name not yet taken (names.c). */
+char *container_generate_name(struct store *s);
+/* Docker's rule for names: [a-zA-Z0-9][a-zA-Z0-9_.-]+. */
+bool container_name_valid(const char *name);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * Images: import, lookup, listing and removal over the store and the blob and
+ * layer folders of the data root (DESIGN.md, "State on disk").
+ */
+#ifndef BERTH_IMAGE_IMAGE_H
+#define BERTH_IMAGE_IMAGE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "store/store.h"
+#include "util/error.h"
+
+/* <root>/layers/<hex of chain_id>/diff. Caller frees. */
+char *image_layer_dir(const struct store *s, const char *chain_id);
+
+/*
+ * Finds the image a user names: a reference ("busybox", "busybox:1",
+ * "host:5000/a/b@sha256:…"), a full ID or an ID prefix. NULL with
+ * BERTH_ERR_NOT_FOUND ("No such image: busybox:latest") when none.
+ */
+struct store_image *image_lookup(struct store *s, const char *what, struct berth_error **err);
+
+struct image_import_opts {
+	const char *source;   /* a file, "-" for stdin, or an http(s) URL */
+	const char *ref;      /* REPO[:TAG] or NULL */
+	char *const *changes; /* Dockerfile instructions (-c), NULL-terminated or NULL */
+	const char *message;  /* commit message (-m) or NULL */
+};
+
+/* Imports a root file system archive as a one-layer image. *id gets "sha256:…". */
+int image_import(struct store *s, const struct image_import_opts *o, char **id,
+		 struct berth_error **err);
+
+/* Tags an existing image: ref is normalised ("busybox" → docker.io/library/busybox:latest). */
+int image_tag(struct store *s, const char *image_id, const char *ref, struct berth_error **err);
+
+struct image_remove_result {
+	char **untagged; /* familiar references removed ("busybox:latest") */
+	char **deleted;  /* image IDs removed */
+};
+void image_remove_result_release(struct image_remove_result *r);
+
+/*
+ * docker rmi: untags a reference; deletes the image when no tag is left (or
+ * when named by ID). An image used by a container is a conflict unless force.
+ */
+int image_remove(struct store *s, const char *what, bool force, struct image_remove_result *res,
+		 struct berth_error **err);
+
+/*
+ * Image configs (config.c). image_config_new() returns a fresh Docker image
+ * config with empty container config; image_config_apply_change() applies a
+ * Dockerfile instruction (CMD, ENTRYPOINT, ENV, EXPOSE, WORKDIR, USER,
+ * VOLUME, LABEL, STOPSIGNAL, ONBUILD) to its "config" object.
+ */
+json_t *image_config_new(void);
+json_t *image_container_config_new(void);
+int image_config_apply_change(json_t *config, const char *change, struct berth_error **err);
+
+#endif

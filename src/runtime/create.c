@@ -1,0 +1,474 @@
+#define LOG_DOMAIN "runtime"
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/close_range.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+
+#include "runtime/caps.h"
+#include "runtime/internal.h"
+#include "runtime/syscall.h"
+#include "util/compiler.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/strutil.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define PATH_MAX_LEN 4096
+
+int child_fail(struct child_error *ce, int kind, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	ce->kind = kind;
+	va_start(ap, fmt);
+	n = vsnprintf(ce->msg, sizeof(ce->msg), fmt, ap);
+	va_end(ap);
+	if (errnum && n >= 0 && (size_t)n < sizeof(ce->msg))
+		snprintf(ce->msg + n, sizeof(ce->msg) - n, ": %s", strerror(errnum));
+	return -1;
+}
+
+void runtime_spec_add_mount(struct runtime_spec *spec, const char *type, const char *source,
+			    const char *dest, const char *data, unsigned long flags)
+{
+	struct runtime_mount *m;
+
+	spec->mounts = xrealloc(spec->mounts, (spec->n_mounts + 1) * sizeof(*spec->mounts));
+	m = &spec->mounts[spec->n_mounts++];
+	m->type = type ? xstrdup(type) : NULL;
+	m->source = source ? xstrdup(source) : NULL;
+	m->dest = xstrdup(dest);
+	m->data = data ? xstrdup(data) : NULL;
+	m->flags = flags;
+}
+
+void runtime_spec_free(struct runtime_spec *spec)
+{
+	if (!spec)
+		return;
+	free(spec->id);
+	free(spec->layers_dir);
+	strv_free(spec->lowers);
+	free(spec->upper);
+	free(spec->work);
+	free(spec->merged);
+	strv_free(spec->argv);
+	strv_free(spec->env);
+	free(spec->cwd);
+	free(spec->user);
+	free(spec->hostname);
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		free(spec->mounts[i].type);
+		free(spec->mounts[i].source);
+		free(spec->mounts[i].dest);
+		free(spec->mounts[i].data);
+	}
+	free(spec->mounts);
+	free(spec->rlimits);
+	seccomp_bpf_release(&spec->bpf);
+	free(spec);
+}
+
+/* --- the child ------------------------------------------------------------------------- */
+
+static int loopback_up(struct child_error *ce)
+{
+	struct ifreq ifr = {0};
+	_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return child_fail(ce, 0, errno, "socket");
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return child_fail(ce, 0, errno, "get flags of lo");
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		return child_fail(ce, 0, errno, "bring lo up");
+	return 0;
+}
+
+static int send_fd(int sock, char tag, int fd)
+{
+	char buf[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {.iov_base = &tag, .iov_len = 1};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf,
+			     .msg_controllen = sizeof(buf)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+/* A terminal from the container's own devpts: the master goes to the parent. */
+static int setup_tty(int sync_fd, struct child_error *ce)
+{
+	_cleanup_close_ int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	_cleanup_close_ int slave = -EBADF;
+	_cleanup_close_ int console = -EBADF;
+	char path[PATH_MAX_LEN];
+
+	if (master < 0 || unlockpt(master) < 0)
+		return child_fail(ce, 0, errno, "open a terminal");
+	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		return child_fail(ce, 0, errno, "open the terminal's peer");
+	if (send_fd(sync_fd, 'T', master) < 0)
+		return child_fail(ce, 0, errno, "send the terminal");
+	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
+		return child_fail(ce, 0, errno, "set the controlling terminal");
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", slave);
+	console = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (console < 0 || mount(path, "/dev/console", NULL, MS_BIND, NULL) < 0)
+		return child_fail(ce, 0, errno, "bind /dev/console");
+	for (int i = 0; i < 3; i++)
+		if (dup2(slave, i) < 0)
+			return child_fail(ce, 0, errno, "dup2");
+	return 0;
+}
+
+static int setup_stdio(const struct runtime_stdio *io, struct child_error *ce)
+{
+	int fds[3] = {io->in, io->out, io->err};
+	_cleanup_close_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	for (int i = 0; i < 3; i++) {
+		int fd = fds[i] >= 0 ? fds[i] : null;
+		if (fd < 0 || (fd == i ? fcntl(fd, F_SETFD, 0) : dup2(fd, i)) < 0)
+			return child_fail(ce, 0, errno, "set up standard stream %d", i);
+	}
+	return 0;
+}
+
+static int set_rlimits(const struct runtime_spec *spec, struct child_error *ce)
+{
+	for (size_t i = 0; i < spec->n_rlimits; i++) {
+		struct rlimit rl = {.rlim_cur = spec->rlimits[i].soft,
+				    .rlim_max = spec->rlimits[i].hard};
+		if (setrlimit(spec->rlimits[i].resource, &rl) < 0)
+			return child_fail(ce, 0, errno, "setrlimit %d", spec->rlimits[i].resource);
+	}
+	return 0;
+}
+
+static const char *env_get(char *const *env, const char *key)
+{
+	size_t n = strlen(key);
+	for (size_t i = 0; env && env[i]; i++)
+		if (strncmp(env[i], key, n) == 0 && env[i][n] == '=')
+			return env[i] + n + 1;
+	return NULL;
+}
+
+/* Finds argv0 as execvp would, in the container's PATH. */
+static int find_command(const char *argv0, char *const *env, char *out, size_t len,
+			struct child_error *ce)
+{
+	const char *path = env_get(env, "PATH");
+	struct stat st;
+
+	if (!*argv0)
+		return child_fail(ce, BERTH_ERR_NO_COMMAND, 0,
+				  "exec: \"\": executable file not found in $PATH");
+	if (strchr(argv0, '/')) {
+		if (stat(argv0, &st) < 0)
+			return child_fail(ce, BERTH_ERR_NO_COMMAND, 0,
+					  "exec: \"%s\": stat %s: %s", argv0, argv0,
+					  errno == ENOENT ? "no such file or directory"
+							  : strerror(errno));
+		snprintf(out, len, "%s", argv0);
+		return 0;
+	}
+	for (const char *p = path ? path : DEFAULT_PATH; *p;) {
+		size_t n = strcspn(p, ":");
+		snprintf(out, len, "%.*s/%s", (int)n, n ? p : ".", argv0);
+		if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111))
+			return 0;
+		p += n + (p[n] == ':');
+	}
+	return child_fail(ce, BERTH_ERR_NO_COMMAND, 0,
+			  "exec: \"%s\": executable file not found in $PATH", argv0);
+}
+
+static int switch_user(const struct runtime_spec *spec, const struct child_user *u,
+		       struct child_error *ce)
+{
+	struct berth_error *e = NULL;
+	int r;
+
+	if (!spec->privileged && caps_drop_bounding(spec->caps, NULL) < 0)
+		return child_fail(ce, 0, errno, "drop capabilities from the bounding set");
+	if (setgroups((size_t)u->n_groups, u->groups) < 0 || setresgid(u->gid, u->gid, u->gid) < 0)
+		return child_fail(ce, 0, errno, "set groups");
+	if (setresuid(u->uid, u->uid, u->uid) < 0)
+		return child_fail(ce, 0, errno, "set user %u", (unsigned)u->uid);
+	/* A non-root user starts with empty effective and permitted sets, as in Docker. */
+	r = u->uid == 0 ? caps_set_process(spec->caps, spec->caps, 0, &e)
+			: caps_set_process(0, 0, 0, &e);
+	if (r < 0) {
+		berth_error_free(e);
+		return child_fail(ce, 0, errno, "set capabilities");
+	}
+	return 0;
+}
+
+/* The working directory is created when missing, as Docker does. */
+static int mkdir_p_chdir(const char *cwd, struct child_error *ce)
+{
+	if (chdir(cwd) == 0)
+		return 0;
+	if (errno != ENOENT || fs_mkdir_p(cwd, 0755, NULL) < 0 || chdir(cwd) < 0)
+		return child_fail(ce, 0, errno, "chdir to the working directory '%s'", cwd);
+	return 0;
+}
+
+/* HOME from the user's passwd entry when the environment lacks it. */
+static char **env_with_home(char *const *env, const struct child_user *u)
+{
+	char **r = strv_dup(env);
+
+	if (!env_get(env, "HOME"))
+		strv_push_take(&r, xasprintf("HOME=%s", u->home));
+	return r;
+}
+
+static int load_seccomp(const struct runtime_spec *spec, struct child_error *ce)
+{
+	if (!spec->seccomp)
+		return 0;
+	if (seccomp_bpf_load(&spec->bpf, NULL) < 0)
+		return child_fail(ce, 0, errno, "load the seccomp profile");
+	return 0;
+}
+
+/* PID 1 with --init: forwards signals to the process and reaps every zombie. */
+static _noreturn_ void run_reaper(pid_t child)
+{
+	sigset_t all;
+	int status;
+
+	sigfillset(&all);
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&all, &si);
+		if (sig < 0)
+			continue;
+		if (sig != SIGCHLD) {
+			kill(child, sig);
+			continue;
+		}
+		for (pid_t p; (p = waitpid(-1, &status, WNOHANG)) > 0;) {
+			if (p != child)
+				continue;
+			_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+		}
+	}
+}
+
+static int exec_process(const struct runtime_spec *spec, char **env, int sync_fd,
+			struct child_error *ce)
+{
+	char path[PATH_MAX_LEN];
+	sigset_t all, old;
+
+	if (find_command(spec->argv[0], env, path, sizeof(path), ce) < 0)
+		return -1;
+	if (spec->init) {
+		sigfillset(&all);
+		sigprocmask(SIG_BLOCK, &all, &old);
+		pid_t pid = fork();
+		if (pid < 0)
+			return child_fail(ce, 0, errno, "fork");
+		if (pid > 0) {
+			close(sync_fd);
+			run_reaper(pid);
+		}
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
+	execve(path, spec->argv, env);
+	return child_fail(ce, errno == ENOENT ? BERTH_ERR_NO_COMMAND : BERTH_ERR_CANNOT_EXECUTE, 0,
+			  "exec: \"%s\": %s", spec->argv[0],
+			  errno == EACCES ? "permission denied" : strerror(errno));
+}
+
+static int child_setup(const struct runtime_spec *spec, const struct runtime_stdio *io,
+		       int sync_fd, struct child_error *ce)
+{
+	struct child_user u;
+	char go;
+
+	if (read(sync_fd, &go, 1) != 1)
+		return child_fail(ce, 0, errno, "wait for the parent");
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		return child_fail(ce, 0, errno, "unshare the cgroup namespace");
+	if (rootfs_setup(spec, ce) < 0)
+		return -1;
+	if (sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+		return child_fail(ce, 0, errno, "sethostname");
+	if (spec->net == RUNTIME_NET_NONE && loopback_up(ce) < 0)
+		return -1;
+	if (spec->tty ? setup_tty(sync_fd, ce) : setup_stdio(io, ce))
+		return -1;
+	if (rootfs_finish(spec, ce) < 0 || set_rlimits(spec, ce) < 0)
+		return -1;
+	if (user_resolve(spec->user, &u, ce) < 0)
+		return -1;
+	if (mkdir_p_chdir(spec->cwd, ce) < 0)
+		return -1;
+	if (!spec->no_new_privs && load_seccomp(spec, ce) < 0)
+		return -1;
+	if (switch_user(spec, &u, ce) < 0)
+		return -1;
+	if (spec->no_new_privs && (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+				   load_seccomp(spec, ce) < 0))
+		return child_fail(ce, 0, errno, "set no_new_privs");
+	return exec_process(spec, env_with_home(spec->env, &u), sync_fd, ce);
+}
+
+static _noreturn_ void child_main(const struct runtime_spec *spec, const struct runtime_stdio *io,
+				  int sync_fd)
+{
+	struct child_error ce = {0};
+	char buf[sizeof(ce.msg) + 2];
+	int n;
+
+	/* Our own descriptors must not reach the container's process. */
+	syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+	child_setup(spec, io, sync_fd, &ce);
+	n = snprintf(buf, sizeof(buf), "E%c%s", '0' + ce.kind, ce.msg);
+	if (write(sync_fd, buf, (size_t)n) < 0) {
+		/* the parent is gone: nobody to tell */
+	}
+	_exit(ce.kind == BERTH_ERR_NO_COMMAND ? 127 : ce.kind == BERTH_ERR_CANNOT_EXECUTE ? 126 : 125);
+}
+
+/* --- the parent ------------------------------------------------------------------------ */
+
+static int recv_report(int sock, int *fd_out, char *buf, size_t len)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {.iov_base = buf, .iov_len = len - 1};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf)};
+	ssize_t n;
+
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return (int)n;
+	buf[n] = '\0';
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(fd_out, CMSG_DATA(c), sizeof(int));
+	return (int)n;
+}
+
+static unsigned long clone_flags(const struct runtime_spec *spec)
+{
+	unsigned long f = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
+
+	if (spec->net != RUNTIME_NET_HOST)
+		f |= CLONE_NEWNET;
+	return f;
+}
+
+static int wait_child_report(int sock, pid_t pid, struct runtime_process *out,
+			     struct berth_error **err)
+{
+	char buf[1100];
+
+	for (;;) {
+		int fd = -1;
+		int n = recv_report(sock, &fd, buf, sizeof(buf));
+		if (n == 0)
+			return 0; /* the socket closed on execve */
+		if (n < 0)
+			return berth_error_set(err, errno, "read the container's start report");
+		if (buf[0] == 'T' && fd >= 0) {
+			out->pty_master = fd;
+			continue;
+		}
+		if (fd >= 0)
+			close(fd);
+		if (buf[0] == 'E' && n >= 2)
+			return berth_error_setk(err, (enum berth_error_kind)(buf[1] - '0'), 0, "%s",
+						buf + 2);
+		return berth_error_set(err, 0, "unexpected start report from pid %d", (int)pid);
+	}
+}
+
+int runtime_spawn(const struct runtime_spec *spec, struct cgroup *cg,
+		  const struct runtime_stdio *io, struct runtime_process *out,
+		  struct berth_error **err)
+{
+	int sv[2];
+	pid_t pid;
+	int status;
+
+	out->pid = 0;
+	out->pty_master = -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return berth_error_set(err, errno, "socketpair");
+	pid = sys_clone_fork(clone_flags(spec));
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return berth_error_set(err, errno, "clone the container's init");
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		child_main(spec, io, sv[1]);
+	}
+	close(sv[1]);
+	if ((cg && cgroup_enter(cg, pid, err) < 0) || write(sv[0], "G", 1) != 1 ||
+	    wait_child_report(sv[0], pid, out, err) < 0) {
+		if (err && !*err)
+			berth_error_set(err, errno, "start the container");
+		close(sv[0]);
+		if (out->pty_master >= 0)
+			close(out->pty_master);
+		out->pty_master = -1;
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return -1;
+	}
+	close(sv[0]);
+	out->pid = pid;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int resource;
+} rlimit_names[] = {
+	{"core", RLIMIT_CORE},       {"cpu", RLIMIT_CPU},         {"data", RLIMIT_DATA},
+	{"fsize", RLIMIT_FSIZE},     {"locks", RLIMIT_LOCKS},     {"memlock", RLIMIT_MEMLOCK},
+	{"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},     {"nofile", RLIMIT_NOFILE},
+	{"nproc", RLIMIT_NPROC},     {"rss", RLIMIT_RSS},         {"rtprio", RLIMIT_RTPRIO},
+	{"rttime", RLIMIT_RTTIME},   {"sigpending", RLIMIT_SIGPENDING}, {"stack", RLIMIT_STACK},
+	{"as", RLIMIT_AS},
+};
+
+int runtime_rlimit_from_name(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(rlimit_names); i++)
+		if (strcmp(rlimit_names[i].name, name) == 0)
+			return rlimit_names[i].resource;
+	return -1;
+}

@@ -1,0 +1,362 @@
+#define LOG_DOMAIN "mounts"
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "runtime/internal.h"
+#include "runtime/syscall.h"
+#include "util/compiler.h"
+
+#define PROC_FD_PATH_LEN 32
+
+/* openat2 with RESOLVE_IN_ROOT, probed once; the fallback walks with O_NOFOLLOW. */
+static int openat2_state; /* 0 unknown, 1 works, -1 missing */
+
+static int walk_nofollow(int rootfd, const char *path, int flags)
+{
+	const char *p = path;
+	int cur = dup(rootfd);
+
+	while (cur >= 0 && *p) {
+		char comp[NAME_MAX + 1];
+		size_t n = strcspn(p, "/");
+		const char *next = p + n;
+		int fd;
+
+		while (*next == '/')
+			next++;
+		if (n > NAME_MAX || (n == 2 && p[0] == '.' && p[1] == '.')) {
+			close(cur);
+			errno = n > NAME_MAX ? ENAMETOOLONG : EPERM;
+			return -1;
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		if (n == 0 || strcmp(comp, ".") == 0)
+			fd = dup(cur);
+		else
+			fd = openat(cur, comp,
+				    (*next ? O_PATH | O_DIRECTORY : flags) | O_NOFOLLOW | O_CLOEXEC);
+		close(cur);
+		cur = fd;
+		p = next;
+	}
+	return cur;
+}
+
+/* Opens path inside the tree at rootfd, never leaving it (symlinks resolve in it). */
+static int open_in_root(int rootfd, const char *path, int flags)
+{
+	struct open_how how = {.flags = (unsigned long long)(flags | O_CLOEXEC),
+			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+	int fd;
+
+	while (*path == '/')
+		path++;
+	if (!*path)
+		return dup(rootfd);
+	if (openat2_state >= 0) {
+		fd = sys_openat2(rootfd, path, &how);
+		if (fd >= 0 || errno != ENOSYS) {
+			openat2_state = 1;
+			return fd;
+		}
+		openat2_state = -1;
+	}
+	return walk_nofollow(rootfd, path, flags);
+}
+
+/* mkdir -p of path inside the tree at rootfd; returns an O_PATH fd of it. */
+static int mkdir_in_root(int rootfd, const char *path, mode_t mode)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char saved = *p;
+		*p = '\0';
+		int fd = open_in_root(rootfd, buf, O_PATH | O_DIRECTORY);
+		if (fd < 0 && errno == ENOENT) {
+			char *slash = strrchr(buf, '/');
+			*slash = '\0';
+			int parent = open_in_root(rootfd, buf[0] ? buf : "/", O_PATH | O_DIRECTORY);
+			*slash = '/';
+			if (parent < 0)
+				return -1;
+			if (mkdirat(parent, slash + 1, mode) < 0 && errno != EEXIST) {
+				close(parent);
+				return -1;
+			}
+			close(parent);
+			fd = open_in_root(rootfd, buf, O_PATH | O_DIRECTORY);
+		}
+		*p = saved;
+		if (fd < 0 || saved == '\0')
+			return fd;
+		close(fd);
+	}
+}
+
+/* Creates (if missing) a file at path inside the tree at rootfd; returns an O_PATH fd. */
+static int touch_in_root(int rootfd, const char *path)
+{
+	char buf[4096];
+	char *slash;
+	int fd = open_in_root(rootfd, path, O_PATH);
+
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -1;
+	slash = strrchr(buf, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	int parent = mkdir_in_root(rootfd, buf[0] ? buf : "/", 0755);
+	if (parent < 0)
+		return -1;
+	_cleanup_close_ int dir = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	close(parent);
+	if (dir < 0)
+		return -1;
+	fd = openat(dir, slash + 1, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return openat(dir, slash + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+}
+
+static void proc_fd_path(int fd, char buf[PROC_FD_PATH_LEN])
+{
+	snprintf(buf, PROC_FD_PATH_LEN, "/proc/self/fd/%d", fd);
+}
+
+/* Makes the bind mount now at path read-only (a fresh fd: the old one sees what is below). */
+static int remount_ro(int rootfd, const char *path, unsigned long rec)
+{
+	char target[PROC_FD_PATH_LEN];
+	_cleanup_close_ int fd = open_in_root(rootfd, path, O_PATH);
+
+	if (fd < 0)
+		return -1;
+	proc_fd_path(fd, target);
+	return mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | rec, NULL);
+}
+
+/* Mounts at dest inside the root, creating the mount point (a file when is_file). */
+static int mount_in_root(int rootfd, const char *dest, const char *type, const char *source,
+			 unsigned long flags, const char *data, int is_file, struct child_error *ce)
+{
+	char target[PROC_FD_PATH_LEN];
+	_cleanup_close_ int fd =
+		is_file ? touch_in_root(rootfd, dest) : mkdir_in_root(rootfd, dest, 0755);
+
+	if (fd < 0)
+		return child_fail(ce, 0, errno, "create mount point '%s'", dest);
+	proc_fd_path(fd, target);
+	if (mount(source, target, type, flags, data) < 0)
+		return child_fail(ce, 0, errno, "mount %s on '%s'", type ? type : source, dest);
+	if ((flags & MS_BIND) && (flags & MS_RDONLY) && remount_ro(rootfd, dest, flags & MS_REC) < 0)
+		return child_fail(ce, 0, errno, "remount '%s' read-only", dest);
+	return 0;
+}
+
+static int mount_overlay(const struct runtime_spec *spec, struct child_error *ce)
+{
+	char opts[4096];
+	size_t n;
+
+	/* Lower dirs are relative to the layers folder: short options, more layers. */
+	if (chdir(spec->layers_dir) < 0)
+		return child_fail(ce, 0, errno, "chdir '%s'", spec->layers_dir);
+	n = (size_t)snprintf(opts, sizeof(opts), "lowerdir=");
+	for (size_t i = 0; spec->lowers[i]; i++)
+		n += (size_t)snprintf(opts + n, n < sizeof(opts) ? sizeof(opts) - n : 0, "%s%s",
+				      i ? ":" : "", spec->lowers[i]);
+	n += (size_t)snprintf(opts + n, n < sizeof(opts) ? sizeof(opts) - n : 0,
+			      ",upperdir=%s,workdir=%s", spec->upper, spec->work);
+	if (n >= sizeof(opts))
+		/* NEEDSWORK: short link names or fsconfig lowerdir+ for very deep images */
+		return child_fail(ce, 0, 0, "too many layers for the overlay mount options");
+	if (mount("overlay", spec->merged, "overlay", 0, opts) < 0)
+		return child_fail(ce, 0, errno, "mount overlay on '%s'", spec->merged);
+	return 0;
+}
+
+struct dev_node {
+	const char *name;
+	unsigned int major, minor;
+};
+
+static const struct dev_node default_devices[] = {
+	{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9},
+	{"tty", 5, 0},
+};
+
+static int populate_dev(int rootfd, const struct runtime_spec *spec, struct child_error *ce)
+{
+	static const char *const links[][2] = {
+		{"/proc/self/fd", "fd"},     {"/proc/self/fd/0", "stdin"},
+		{"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+		{"pts/ptmx", "ptmx"},         {"/proc/kcore", "core"},
+	};
+	_cleanup_close_ int dev = open_in_root(rootfd, "/dev", O_RDONLY | O_DIRECTORY);
+
+	if (dev < 0)
+		return child_fail(ce, 0, errno, "open /dev");
+	for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
+		const struct dev_node *d = &default_devices[i];
+		if (mknodat(dev, d->name, S_IFCHR | 0666, makedev(d->major, d->minor)) < 0 &&
+		    errno != EEXIST)
+			return child_fail(ce, 0, errno, "mknod /dev/%s", d->name);
+		fchmodat(dev, d->name, 0666, 0);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
+		if (symlinkat(links[i][0], dev, links[i][1]) < 0 && errno != EEXIST)
+			return child_fail(ce, 0, errno, "symlink /dev/%s", links[i][1]);
+	(void)spec;
+	return 0;
+}
+
+struct default_mount {
+	const char *dest, *type;
+	unsigned long flags;
+	const char *data;
+};
+
+static const struct default_mount default_mounts[] = {
+	{"/proc", "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL},
+	{"/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k"},
+	{"/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5"},
+	{"/sys", "sysfs", MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY, NULL},
+	{"/dev/mqueue", "mqueue", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL},
+	{"/dev/shm", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_NODEV, "mode=1777,size=65536k"},
+};
+
+static const char *const masked_paths[] = {
+	"/proc/asound",        "/proc/acpi",        "/proc/kcore",       "/proc/keys",
+	"/proc/latency_stats", "/proc/timer_list",  "/proc/timer_stats", "/proc/sched_debug",
+	"/proc/scsi",          "/sys/firmware",     "/sys/devices/virtual/powercap",
+};
+
+static const char *const readonly_paths[] = {
+	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+};
+
+static int mask_paths(int rootfd, struct child_error *ce)
+{
+	char target[PROC_FD_PATH_LEN];
+
+	for (size_t i = 0; i < ARRAY_SIZE(masked_paths); i++) {
+		_cleanup_close_ int fd = open_in_root(rootfd, masked_paths[i], O_PATH);
+		struct stat st;
+		int r;
+
+		if (fd < 0 || fstat(fd, &st) < 0)
+			continue; /* absent on this kernel */
+		proc_fd_path(fd, target);
+		if (S_ISDIR(st.st_mode))
+			r = mount("tmpfs", target, "tmpfs", MS_RDONLY, NULL);
+		else
+			r = mount("/dev/null", target, NULL, MS_BIND, NULL);
+		if (r < 0)
+			return child_fail(ce, 0, errno, "mask '%s'", masked_paths[i]);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(readonly_paths); i++) {
+		_cleanup_close_ int fd = open_in_root(rootfd, readonly_paths[i], O_PATH);
+		if (fd < 0)
+			continue;
+		proc_fd_path(fd, target);
+		if (mount(target, target, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+		    remount_ro(rootfd, readonly_paths[i], MS_REC) < 0)
+			return child_fail(ce, 0, errno, "make '%s' read-only", readonly_paths[i]);
+	}
+	return 0;
+}
+
+static int default_mounts_setup(int rootfd, const struct runtime_spec *spec,
+				struct child_error *ce)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(default_mounts); i++) {
+		const struct default_mount *m = &default_mounts[i];
+		unsigned long flags = m->flags;
+
+		if (spec->privileged && strcmp(m->type, "sysfs") == 0)
+			flags &= ~(unsigned long)MS_RDONLY;
+		if (spec->net == RUNTIME_NET_HOST && strcmp(m->type, "sysfs") == 0) {
+			/* sysfs belongs to the network namespace: bind the host's. */
+			if (mount_in_root(rootfd, m->dest, NULL, "/sys", MS_BIND | MS_REC | (flags & MS_RDONLY),
+					  NULL, 0, ce) < 0)
+				return -1;
+			continue;
+		}
+		if (mount_in_root(rootfd, m->dest, m->type, m->type, flags, m->data, 0, ce) < 0)
+			return -1;
+		if (strcmp(m->dest, "/dev") == 0 && populate_dev(rootfd, spec, ce) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int user_mounts_setup(int rootfd, const struct runtime_spec *spec, struct child_error *ce)
+{
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		const struct runtime_mount *m = &spec->mounts[i];
+		int is_file = 0;
+
+		if (m->flags & MS_BIND) {
+			struct stat st;
+			if (stat(m->source, &st) < 0)
+				return child_fail(ce, 0, errno, "bind source '%s'", m->source);
+			is_file = !S_ISDIR(st.st_mode);
+		}
+		if (mount_in_root(rootfd, m->dest, m->type, m->source, m->flags, m->data, is_file,
+				  ce) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int rootfs_setup(const struct runtime_spec *spec, struct child_error *ce)
+{
+	_cleanup_close_ int rootfd = -EBADF;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return child_fail(ce, 0, errno, "make / private");
+	if (mount_overlay(spec, ce) < 0)
+		return -1;
+	rootfd = open(spec->merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return child_fail(ce, 0, errno, "open '%s'", spec->merged);
+	if (default_mounts_setup(rootfd, spec, ce) < 0 || user_mounts_setup(rootfd, spec, ce) < 0)
+		return -1;
+	if (!spec->privileged && mask_paths(rootfd, ce) < 0)
+		return -1;
+	if (fchdir(rootfd) < 0)
+		return child_fail(ce, 0, errno, "chdir to the root file system");
+	if (sys_pivot_root(".", ".") < 0)
+		return child_fail(ce, 0, errno, "pivot_root");
+	if (umount2(".", MNT_DETACH) < 0)
+		return child_fail(ce, 0, errno, "detach the old root");
+	if (chdir("/") < 0)
+		return child_fail(ce, 0, errno, "chdir /");
+	return 0;
+}
+
+int rootfs_finish(const struct runtime_spec *spec, struct child_error *ce)
+{
+	if (spec->readonly && mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+		return child_fail(ce, 0, errno, "remount the root file system read-only");
+	return 0;
+}

@@ -1,0 +1,136 @@
+/*
+ * The metadata store: one SQLite database (WAL, busy timeout) under the data
+ * root. Only this module holds SQL. Every change of metadata is one
+ * transaction; concurrent berth processes are normal.
+ */
+#ifndef BERTH_STORE_STORE_H
+#define BERTH_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "util/error.h"
+
+struct store {
+	char *root;    /* data root, e.g. /var/lib/berth */
+	char *runroot; /* run root, e.g. /run/berth */
+	struct sqlite3 *db;
+};
+
+/* Opens (creating and migrating as needed) the store under root and runroot. */
+struct store *store_open(const char *root, const char *runroot, struct berth_error **err);
+void store_close(struct store *s);
+static inline void store_closep(struct store **s)
+{
+	store_close(*s);
+	*s = NULL;
+}
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
+int store_begin(struct store *s, struct berth_error **err);
+int store_commit(struct store *s, struct berth_error **err);
+void store_rollback(struct store *s);
+
+/* Images. */
+struct store_image {
+	char *id;         /* "sha256:<hex>" of the config */
+	char *config;     /* the image config JSON */
+	int64_t created;  /* ns since the epoch, from the config */
+	long long size;   /* bytes of the layers' files */
+	char **layers;    /* chain IDs, bottom first, NULL-terminated */
+	char **tags;      /* normalised references naming it ("docker.io/library/busybox:latest") */
+};
+void store_image_free(struct store_image *img);
+static inline void store_image_freep(struct store_image **img)
+{
+	store_image_free(*img);
+	*img = NULL;
+}
+
+/* Adds an image (no-op when it exists) with its layer list. */
+int store_image_add(struct store *s, const struct store_image *img, struct berth_error **err);
+/* The image with this full ID, or NULL (BERTH_ERR_NOT_FOUND). */
+struct store_image *store_image_get(struct store *s, const char *id, struct berth_error **err);
+/*
+ * The full ID of the image an ID prefix ("e6a198c340ca", "sha256:e6a1...")
+ * names; NULL when none (BERTH_ERR_NOT_FOUND) or several (BERTH_ERR_INVALID).
+ */
+char *store_image_find_id(struct store *s, const char *prefix, struct berth_error **err);
+/* Every image, newest first. *out is a NULL-terminated array. */
+int store_image_list(struct store *s, struct store_image ***out, struct berth_error **err);
+/* Removes an image row and its layer list (its tags must be gone). */
+int store_image_delete(struct store *s, const char *id, struct berth_error **err);
+/* Number of containers using the image. */
+int store_image_users(struct store *s, const char *id, struct berth_error **err);
+
+/* Tags: a normalised reference → an image ID. */
+int store_tag_set(struct store *s, const char *ref, const char *image_id, struct berth_error **err);
+/* The image ID the reference names, or NULL (BERTH_ERR_NOT_FOUND). */
+char *store_tag_get(struct store *s, const char *ref, struct berth_error **err);
+int store_tag_delete(struct store *s, const char *ref, struct berth_error **err);
+
+/* Layers, shared between images, named by chain ID, with a reference count. */
+int store_layer_add(struct store *s, const char *chain_id, const char *diff_id,
+		    const char *parent, long long size, struct berth_error **err);
+bool store_layer_exists(struct store *s, const char *chain_id);
+/* Layers no image refers to any more (to be removed from disk). */
+int store_layer_unused(struct store *s, char ***chain_ids, struct berth_error **err);
+int store_layer_delete(struct store *s, const char *chain_id, struct berth_error **err);
+
+/* Containers. */
+enum store_container_state {
+	STORE_CONTAINER_CREATED,
+	STORE_CONTAINER_RUNNING,
+	STORE_CONTAINER_PAUSED,
+	STORE_CONTAINER_RESTARTING,
+	STORE_CONTAINER_EXITED,
+	STORE_CONTAINER_REMOVING,
+	STORE_CONTAINER_DEAD,
+};
+const char *store_container_state_name(enum store_container_state st);
+
+struct store_container {
+	char *id;       /* 64 hex */
+	char *name;     /* without the leading slash */
+	char *image_id; /* "sha256:<hex>" */
+	char *image;    /* as the user named it */
+	char *config;   /* berth's container config JSON (Config, HostConfig) */
+	int64_t created;
+	enum store_container_state state;
+	pid_t pid;         /* container init in the host's pid namespace, 0 if none */
+	pid_t monitor_pid; /* 0 if none */
+	int exit_code;
+	int64_t started_at;
+	int64_t finished_at;
+	int restart_count;
+	bool oom_killed;
+	char *error; /* the start error, "" if none */
+};
+void store_container_free(struct store_container *c);
+static inline void store_container_freep(struct store_container **c)
+{
+	store_container_free(*c);
+	*c = NULL;
+}
+
+/* Inserts a new container; a taken name fails with BERTH_ERR_CONFLICT. */
+int store_container_add(struct store *s, const struct store_container *c,
+			struct berth_error **err);
+/* By full ID, unique ID prefix or name. NULL and BERTH_ERR_NOT_FOUND when none. */
+struct store_container *store_container_find(struct store *s, const char *what,
+					     struct berth_error **err);
+/* Every container, newest first. */
+int store_container_list(struct store *s, struct store_container ***out,
+			 struct berth_error **err);
+/* Writes the run-time fields (state, pids, exit code, times, restart count, oom, error). */
+int store_container_update_state(struct store *s, const struct store_container *c,
+				 struct berth_error **err);
+int store_container_delete(struct store *s, const char *id, struct berth_error **err);
+bool store_container_name_taken(struct store *s, const char *name);
+
+/* Frees a NULL-terminated array of records. */
+void store_image_list_free(struct store_image **v);
+void store_container_list_free(struct store_container **v);
+
+#endif
