@@ -193,6 +193,8 @@ struct runtime_spec *container_spec(struct store *s, const struct store_containe
 	    security_opts(spec, hc, err) < 0 || rlimits(spec, hc, err) < 0 ||
 	    image_layers(spec, s, c->image_id, err) < 0)
 		goto fail;
+	/* --privileged and --cap-add cannot give what berth itself lacks. */
+	spec->caps &= caps_current_permitted();
 	return spec;
 fail:
 	runtime_spec_free(spec);

@@ -278,8 +278,11 @@ static int start_container(struct monitor *m, struct berth_error **err)
 	m->cg = cgroup_create(m->mc->id, &spec->limits, err);
 	if (!m->cg)
 		return -1;
-	if (spec->seccomp && seccomp_build_default(spec->caps, &spec->bpf, err) < 0)
-		return -1;
+	if (spec->seccomp) {
+		_cleanup_free_ char *cache = xasprintf("%s/seccomp", m->mc->runroot);
+		if (seccomp_build_default_cached(cache, spec->caps, &spec->bpf, err) < 0)
+			return -1;
+	}
 	if (open_stdio(m, &io, child_fds, err) < 0)
 		return -1;
 	r = runtime_spawn(spec, m->cg, &io, &m->proc, err);

@@ -270,3 +270,13 @@ int caps_set_process(uint64_t effective, uint64_t permitted, uint64_t inheritabl
 		return berth_error_set(err, errno, "clear the ambient capabilities");
 	return 0;
 }
+
+uint64_t caps_current_permitted(void)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[2] = {{0}};
+
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return caps_all();
+	return ((uint64_t)data[1].permitted << 32) | data[0].permitted;
+}

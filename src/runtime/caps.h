@@ -14,6 +14,8 @@
 uint64_t caps_default(void);
 /* Every capability the running kernel knows (up to /proc/sys/kernel/cap_last_cap). */
 uint64_t caps_all(void);
+/* The permitted set of the calling process: what it can hand on to a container. */
+uint64_t caps_current_permitted(void);
 /*
  * The kernel's highest capability number (/proc/sys/kernel/cap_last_cap,
  * read once and cached; 40 when it cannot be read). Allocation-free.

@@ -21,7 +21,10 @@
 
 #include <seccomp.h>
 
+#include "config.h"
 #include "runtime/seccomp.h"
+#include "util/fs.h"
+#include "util/log.h"
 #include "util/strutil.h"
 
 #define AF_VSOCK_FAMILY 40 /* AF_VSOCK; blocked as Docker does */
@@ -657,6 +660,32 @@ int seccomp_bpf_load(const struct seccomp_bpf *bpf, struct berth_error **err)
 	/* Kernels before 3.17 have no seccomp(2). */
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
 		return berth_error_set(err, errno, "load seccomp filter");
+	return 0;
+}
+
+int seccomp_build_default_cached(const char *cache_dir, uint64_t caps, struct seccomp_bpf *out,
+				 struct berth_error **err)
+{
+	const struct scmp_version *v = seccomp_version();
+	_cleanup_free_ char *path = xasprintf("%s/default-%s-%u.%u.%u-%016llx.bpf", cache_dir,
+					      BERTH_VERSION_STRING, v->major, v->minor, v->micro,
+					      (unsigned long long)caps);
+	size_t len = 0;
+	char *data = fs_read_file(path, &len, NULL);
+
+	if (data && len > 0 && len % sizeof(struct sock_filter) == 0) {
+		out->filter = data;
+		out->len = len / sizeof(struct sock_filter);
+		return 0;
+	}
+	free(data);
+	if (seccomp_build_default(caps, out, err) < 0)
+		return -1;
+	/* A cache that cannot be written only costs time. */
+	if (fs_mkdir_p(cache_dir, 0700, NULL) < 0 ||
+	    fs_write_atomic(path, out->filter, out->len * sizeof(struct sock_filter), 0600, NULL) <
+		    0)
+		log_debug("cannot cache the seccomp program in '%s'", cache_dir);
 	return 0;
 }
 

@@ -27,6 +27,15 @@ struct seccomp_bpf {
 int seccomp_build_default(uint64_t caps, struct seccomp_bpf *out, struct berth_error **err);
 
 /*
+ * As seccomp_build_default(), through a cache of compiled programs in
+ * cache_dir (under the run root, so a reboot or a new kernel starts afresh),
+ * keyed by the capability set, berth's version and libseccomp's version.
+ * Compiling takes 10-20 ms; reading the cache a fraction of one.
+ */
+int seccomp_build_default_cached(const char *cache_dir, uint64_t caps, struct seccomp_bpf *out,
+				 struct berth_error **err);
+
+/*
  * Loads a compiled program into the calling thread (seccomp(2), falling back
  * to prctl). Needs no_new_privs or CAP_SYS_ADMIN. Safe to call after fork and
  * before execve: it allocates nothing.
