@@ -41,6 +41,8 @@ int cmd_images(int argc, char **argv);
 int cmd_rmi(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_create(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
 
 /* attach.c: relays the monitor's socket to this terminal until the container exits. */
 struct attach_opts {

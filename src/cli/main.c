@@ -22,6 +22,8 @@ static const struct verb verbs[] = {
 	{"import", cmd_import, "Import the contents from a tarball to create a filesystem image"},
 	{"images", cmd_images, "List images"},
 	{"rmi", cmd_rmi, "Remove one or more images"},
+	{"ps", cmd_ps, "List containers"},
+	{"rm", cmd_rm, "Remove one or more containers"},
 };
 
 /* "berth image ls" and friends map onto the verbs above. */
@@ -31,6 +33,7 @@ static const struct {
 	{"image", "ls", "images"},   {"image", "list", "images"}, {"image", "rm", "rmi"},
 	{"image", "remove", "rmi"},  {"image", "import", "import"},
 	{"container", "run", "run"}, {"container", "create", "create"},
+	{"container", "ls", "ps"},   {"container", "list", "ps"}, {"container", "rm", "rm"},
 };
 
 struct store *cli_open_store(void)

@@ -27,6 +27,15 @@ void table_add(struct table *t, const char *const *cells)
 	t->rows++;
 }
 
+/* Display width: UTF-8 code points, as Go's tabwriter counts runes. */
+static size_t text_width(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
 /* Docker's tabwriter: each column but the last is as wide as its widest cell plus padding. */
 void table_print(struct table *t)
 {
@@ -34,17 +43,16 @@ void table_print(struct table *t)
 
 	for (size_t r = 0; r < t->rows; r++)
 		for (int c = 0; c < t->columns; c++) {
-			size_t w = strlen(t->cells[r * t->columns + c]) + TABLE_PADDING;
+			size_t w = text_width(t->cells[r * t->columns + c]) + TABLE_PADDING;
 			if (w > width[c])
 				width[c] = w < TABLE_MINWIDTH ? TABLE_MINWIDTH : w;
 		}
 	for (size_t r = 0; r < t->rows; r++) {
 		for (int c = 0; c < t->columns; c++) {
 			const char *cell = t->cells[r * t->columns + c];
-			if (c == t->columns - 1)
-				fputs(cell, stdout);
-			else
-				printf("%-*s", (int)width[c], cell);
+			fputs(cell, stdout);
+			for (size_t w = text_width(cell); c < t->columns - 1 && w < width[c]; w++)
+				putchar(' ');
 		}
 		putchar('\n');
 	}

@@ -1,5 +1,7 @@
 #define LOG_DOMAIN "container"
 #include <fcntl.h>
+#include <signal.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -300,4 +302,54 @@ int container_start(struct store *s, const char *id, pid_t *pid, struct berth_er
 		return berth_error_wrap(err, "failed to create task for container: unable to start container process");
 	}
 	return sock;
+}
+
+static bool is_running(const struct store_container *c)
+{
+	return c->state == STORE_CONTAINER_RUNNING || c->state == STORE_CONTAINER_PAUSED ||
+	       c->state == STORE_CONTAINER_RESTARTING;
+}
+
+/* Waits (bounded) for the monitor to record the exit of a killed container. */
+static struct store_container *wait_stopped(struct store *s, struct store_container *c,
+					    struct berth_error **err)
+{
+	struct timespec ts = {0, 10 * 1000 * 1000};
+
+	for (int i = 0; i < 1000 && c && is_running(c); i++) {
+		/* a monitor that died without recording anything leaves a stale state */
+		if (c->monitor_pid > 0 && kill(c->monitor_pid, 0) < 0 && errno == ESRCH)
+			break;
+		nanosleep(&ts, NULL);
+		char *id = xstrdup(c->id);
+		store_container_free(c);
+		c = store_container_find(s, id, err);
+		free(id);
+	}
+	return c;
+}
+
+int container_remove(struct store *s, const char *what, bool force, struct berth_error **err)
+{
+	_cleanup_(store_container_freep) struct store_container *c = store_container_find(s, what, err);
+	_cleanup_free_ char *dir = NULL;
+
+	if (!c)
+		return -1;
+	if (is_running(c)) {
+		if (!force)
+			return berth_error_setk(err, BERTH_ERR_CONFLICT, 0,
+						"You cannot remove a running container %s. Stop the "
+						"container before attempting removal or force remove",
+						c->id);
+		if (c->pid > 0)
+			kill(c->pid, SIGKILL);
+		c = wait_stopped(s, c, err);
+		if (!c)
+			return -1;
+	}
+	dir = container_dir(s, c->id);
+	if (fs_rm_rf(dir, err) < 0)
+		return -1;
+	return store_container_delete(s, c->id, err);
 }

@@ -27,6 +27,12 @@ int container_create(struct store *s, const char *name, json_t *config, char **i
  */
 int container_start(struct store *s, const char *id, pid_t *pid, struct berth_error **err);
 
+/*
+ * Removes a container: its folder and record. A running container is a
+ * conflict unless force, which kills it and waits for its monitor to finish.
+ */
+int container_remove(struct store *s, const char *what, bool force, struct berth_error **err);
+
 /* The runtime spec of a container (spec.c). */
 struct runtime_spec *container_spec(struct store *s, const struct store_container *c,
 				    const json_t *config, struct berth_error **err);
