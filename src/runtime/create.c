@@ -340,6 +340,17 @@ static int child_setup(const struct runtime_spec *spec, const struct runtime_std
 	return exec_process(spec, env_with_home(spec->env, &u), sync_fd, ce);
 }
 
+static void reset_signals(void)
+{
+	sigset_t none;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 static _noreturn_ void child_main(const struct runtime_spec *spec, const struct runtime_stdio *io,
 				  int sync_fd)
 {
@@ -347,6 +358,8 @@ static _noreturn_ void child_main(const struct runtime_spec *spec, const struct 
 	char buf[sizeof(ce.msg) + 2];
 	int n;
 
+	/* Neither the monitor's signal mask nor its ignored signals reach the container. */
+	reset_signals();
 	/* Our own descriptors must not reach the container's process. */
 	syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
 	child_setup(spec, io, sync_fd, &ce);
