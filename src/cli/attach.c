@@ -40,8 +40,7 @@ static void send_winsize(int sock)
 	char buf[32];
 	int n;
 
-	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0 &&
-	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0)
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0 && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0)
 		return;
 	n = snprintf(buf, sizeof(buf), "%hu %hu", ws.ws_row, ws.ws_col);
 	monitor_send(sock, 'W', buf, (size_t)n);

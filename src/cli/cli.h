@@ -8,9 +8,9 @@
 #include "util/error.h"
 
 /* Exit codes as Docker's CLI. */
-#define EXIT_ENGINE         125
+#define EXIT_ENGINE	    125
 #define EXIT_CANNOT_EXECUTE 126
-#define EXIT_NOT_FOUND      127
+#define EXIT_NOT_FOUND	    127
 
 struct cli_globals {
 	const char *root, *runroot;
@@ -46,8 +46,8 @@ int cmd_rm(int argc, char **argv);
 
 /* attach.c: relays the monitor's socket to this terminal until the container exits. */
 struct attach_opts {
-	bool tty;       /* raw mode and window size */
-	bool stdin_on;  /* forward our stdin */
+	bool tty;	/* raw mode and window size */
+	bool stdin_on;	/* forward our stdin */
 	bool sig_proxy; /* forward signals */
 };
 int cli_attach(int sock, const struct attach_opts *o);

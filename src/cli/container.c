@@ -33,8 +33,10 @@ static char *status_of(const struct store_container *c)
 		when = ago(c->finished_at);
 		return xasprintf("Exited (%d) %s", c->exit_code, when);
 	default:
-		snprintf(buf, sizeof(buf), "%s", c->state == STORE_CONTAINER_CREATED ? "Created"
-							: store_container_state_name(c->state));
+		snprintf(buf, sizeof(buf), "%s",
+			 c->state == STORE_CONTAINER_CREATED
+				 ? "Created"
+				 : store_container_state_name(c->state));
 		return xstrdup(buf);
 	}
 }
@@ -74,11 +76,13 @@ static void ps_row(struct table *t, const struct store_container *c)
 int cmd_ps(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"all", no_argument, NULL, 'a'}, {"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+		{"all", no_argument, NULL, 'a'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	static const char *const header[] = {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
-					     "STATUS", "PORTS", "NAMES"};
+					     "STATUS",	     "PORTS", "NAMES"};
 	_cleanup_(store_closep) struct store *s = NULL;
 	_cleanup_error_ struct berth_error *err = NULL;
 	struct store_container **list = NULL;
@@ -124,8 +128,10 @@ int cmd_ps(int argc, char **argv)
 int cmd_rm(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"force", no_argument, NULL, 'f'}, {"volumes", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+		{"force", no_argument, NULL, 'f'},
+		{"volumes", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	_cleanup_(store_closep) struct store *s = NULL;
 	bool force = false;
@@ -137,7 +143,8 @@ int cmd_rm(int argc, char **argv)
 		else if (c == 'h')
 			return puts("Usage:  berth rm [OPTIONS] CONTAINER [CONTAINER...]\n\n"
 				    "Remove one or more containers\n\n"
-				    "Options:\n  -f, --force   Force the removal of a running container") < 0;
+				    "Options:\n  -f, --force   Force the removal of a running "
+				    "container") < 0;
 		else if (c != 'v')
 			return cli_getopt_error("rm", argv, optopt, "");
 	}

@@ -44,7 +44,8 @@ int cmd_import(int argc, char **argv)
 			puts("Usage:  berth import [OPTIONS] file|URL|- [REPOSITORY[:TAG]]\n\n"
 			     "Import the contents from a tarball to create a filesystem image\n\n"
 			     "Options:\n"
-			     "  -c, --change list        Apply Dockerfile instruction to the created "
+			     "  -c, --change list        Apply Dockerfile instruction to the "
+			     "created "
 			     "image\n"
 			     "  -m, --message string     Set commit message for imported image");
 			return 0;
@@ -53,9 +54,9 @@ int cmd_import(int argc, char **argv)
 		}
 	}
 	if (argc - optind < 1 || argc - optind > 2)
-		return cli_usage_error("import",
-				       "\"import\" requires at least 1 and at most 2 arguments.\n"
-				       "Usage:  berth import [OPTIONS] file|URL|- [REPOSITORY[:TAG]]");
+		return cli_usage_error(
+			"import", "\"import\" requires at least 1 and at most 2 arguments.\n"
+				  "Usage:  berth import [OPTIONS] file|URL|- [REPOSITORY[:TAG]]");
 	o.source = argv[optind];
 	o.ref = argc - optind == 2 ? argv[optind + 1] : NULL;
 	o.changes = changes;
@@ -87,8 +88,7 @@ static void image_row(struct table *t, const struct store_image *img, const stru
 		puts(id);
 		return;
 	}
-	format_human_since((time_now_ns() - img->created) / 1000000000LL, created,
-			   sizeof(created));
+	format_human_since((time_now_ns() - img->created) / 1000000000LL, created, sizeof(created));
 	format_human_size((double)img->size, size, sizeof(size));
 	cells[0] = repo;
 	cells[1] = r && r->tag ? r->tag : "<none>";
@@ -132,8 +132,10 @@ static int list_images(struct store *s, const char *filter, bool quiet, bool no_
 int cmd_images(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"quiet", no_argument, NULL, 'q'},    {"all", no_argument, NULL, 'a'},
-		{"no-trunc", no_argument, NULL, 'T'}, {"help", no_argument, NULL, 'h'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"all", no_argument, NULL, 'a'},
+		{"no-trunc", no_argument, NULL, 'T'},
+		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	_cleanup_(store_closep) struct store *s = NULL;

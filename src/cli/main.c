@@ -30,10 +30,16 @@ static const struct verb verbs[] = {
 static const struct {
 	const char *group, *sub, *verb;
 } aliases[] = {
-	{"image", "ls", "images"},   {"image", "list", "images"}, {"image", "rm", "rmi"},
-	{"image", "remove", "rmi"},  {"image", "import", "import"},
-	{"container", "run", "run"}, {"container", "create", "create"},
-	{"container", "ls", "ps"},   {"container", "list", "ps"}, {"container", "rm", "rm"},
+	{"image", "ls", "images"},
+	{"image", "list", "images"},
+	{"image", "rm", "rmi"},
+	{"image", "remove", "rmi"},
+	{"image", "import", "import"},
+	{"container", "run", "run"},
+	{"container", "create", "create"},
+	{"container", "ls", "ps"},
+	{"container", "list", "ps"},
+	{"container", "rm", "rm"},
 };
 
 struct store *cli_open_store(void)
@@ -83,7 +89,8 @@ int cli_getopt_error(const char *cmd, char **argv, int opt, const char *optstrin
 	if (opt)
 		return cli_usage_error(cmd, "unknown shorthand flag: '%c' in %s", opt, arg);
 	if (str_has_prefix(arg, "--") && strchr(arg, '='))
-		return cli_usage_error(cmd, "unknown flag: %.*s", (int)(strchr(arg, '=') - arg), arg);
+		return cli_usage_error(cmd, "unknown flag: %.*s", (int)(strchr(arg, '=') - arg),
+				       arg);
 	/* getopt_long reports both unknown long flags and missing arguments as '?' */
 	return cli_usage_error(cmd, "unknown flag or missing argument: %s", arg);
 }
@@ -109,9 +116,12 @@ static void usage(FILE *f)
 static int parse_globals(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"root", required_argument, NULL, 'R'},      {"runroot", required_argument, NULL, 'U'},
-		{"log-level", required_argument, NULL, 'l'}, {"version", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
+		{"root", required_argument, NULL, 'R'},
+		{"runroot", required_argument, NULL, 'U'},
+		{"log-level", required_argument, NULL, 'l'},
+		{"version", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -176,7 +186,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	for (size_t i = 0; argc >= 2 && i < ARRAY_SIZE(aliases); i++)
-		if (strcmp(argv[0], aliases[i].group) == 0 && strcmp(argv[1], aliases[i].sub) == 0) {
+		if (strcmp(argv[0], aliases[i].group) == 0 &&
+		    strcmp(argv[1], aliases[i].sub) == 0) {
 			argv++;
 			argc--;
 			argv[0] = (char *)aliases[i].verb;
@@ -184,7 +195,8 @@ int main(int argc, char **argv)
 		}
 	v = find_verb(argv[0]);
 	if (!v) {
-		fprintf(stderr, "berth: '%s' is not a berth command.\nSee 'berth --help'\n", argv[0]);
+		fprintf(stderr, "berth: '%s' is not a berth command.\nSee 'berth --help'\n",
+			argv[0]);
 		return 1;
 	}
 	optind = 0;

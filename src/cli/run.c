@@ -10,9 +10,23 @@
 #include "util/strutil.h"
 
 enum {
-	OPT_RM = 256, OPT_NAME, OPT_ENV_FILE, OPT_ENTRYPOINT, OPT_NETWORK, OPT_PRIVILEGED,
-	OPT_CAP_ADD, OPT_CAP_DROP, OPT_SECURITY_OPT, OPT_READ_ONLY, OPT_TMPFS, OPT_INIT,
-	OPT_MEMORY_SWAP, OPT_CPUS, OPT_PIDS_LIMIT, OPT_ULIMIT, OPT_SIG_PROXY,
+	OPT_RM = 256,
+	OPT_NAME,
+	OPT_ENV_FILE,
+	OPT_ENTRYPOINT,
+	OPT_NETWORK,
+	OPT_PRIVILEGED,
+	OPT_CAP_ADD,
+	OPT_CAP_DROP,
+	OPT_SECURITY_OPT,
+	OPT_READ_ONLY,
+	OPT_TMPFS,
+	OPT_INIT,
+	OPT_MEMORY_SWAP,
+	OPT_CPUS,
+	OPT_PIDS_LIMIT,
+	OPT_ULIMIT,
+	OPT_SIG_PROXY,
 };
 
 static const struct option run_longopts[] = {
@@ -105,8 +119,9 @@ static int set_size(struct run_opts *o, const char *key, const char *flag, const
 	if (strcmp(v, "-1") == 0 && strcmp(key, "MemorySwap") == 0)
 		n = -1;
 	else if (parse_size(v, &n) < 0)
-		return cli_usage_error("run", "invalid argument \"%s\" for \"%s\" flag: invalid size: '%s'",
-				       v, flag, v);
+		return cli_usage_error(
+			"run", "invalid argument \"%s\" for \"%s\" flag: invalid size: '%s'", v,
+			flag, v);
 	if (strcmp(key, "Memory") == 0 && n > 0 && n < 6 * 1024 * 1024)
 		return cli_usage_error("run", "Minimum memory limit allowed is 6MB");
 	json_object_set_new(o->hc, key, json_integer(n));
@@ -122,9 +137,9 @@ static int set_number(struct run_opts *o, const char *key, const char *flag, con
 	errno = 0;
 	d = strtod(v, &end);
 	if (errno || end == v || *end || (!fractional && d != (long long)d) || d < -1)
-		return cli_usage_error("run", "invalid argument \"%s\" for \"%s\" flag: %s", v, flag,
-				       fractional ? "failed to parse as a rational number"
-						  : "invalid syntax");
+		return cli_usage_error(
+			"run", "invalid argument \"%s\" for \"%s\" flag: %s", v, flag,
+			fractional ? "failed to parse as a rational number" : "invalid syntax");
 	if (fractional)
 		json_object_set_new(o->hc, key, json_integer((long long)(d * 1e9 + 0.5)));
 	else
@@ -140,16 +155,21 @@ static int add_ulimit(struct run_opts *o, const char *v)
 	long long soft, hard;
 
 	if (!eq)
-		return cli_usage_error("run", "invalid argument \"%s\" for \"--ulimit\" flag: "
-					      "invalid ulimit argument: %s", v, v);
+		return cli_usage_error("run",
+				       "invalid argument \"%s\" for \"--ulimit\" flag: "
+				       "invalid ulimit argument: %s",
+				       v, v);
 	soft = strtoll(eq + 1, &end, 10);
 	hard = *end == ':' ? strtoll(end + 1, &end, 10) : soft;
 	if (*end || end == eq + 1 || soft > hard)
-		return cli_usage_error("run", "invalid argument \"%s\" for \"--ulimit\" flag: "
-					      "invalid ulimit argument: %s", v, v);
+		return cli_usage_error("run",
+				       "invalid argument \"%s\" for \"--ulimit\" flag: "
+				       "invalid ulimit argument: %s",
+				       v, v);
 	_cleanup_free_ char *name = xstrndup(v, (size_t)(eq - v));
-	append(o->hc, "Ulimits", json_pack("{s:s, s:I, s:I}", "Name", name, "Soft",
-					     (json_int_t)soft, "Hard", (json_int_t)hard));
+	append(o->hc, "Ulimits",
+	       json_pack("{s:s, s:I, s:I}", "Name", name, "Soft", (json_int_t)soft, "Hard",
+			 (json_int_t)hard));
 	return 0;
 }
 
@@ -183,7 +203,8 @@ static int run_usage(void)
 	     "      --init                  Run an init inside the container\n"
 	     "  -i, --interactive           Keep STDIN open even if not attached\n"
 	     "  -m, --memory bytes          Memory limit\n"
-	     "      --memory-swap bytes     Swap limit equal to memory plus swap: '-1' for unlimited\n"
+	     "      --memory-swap bytes     Swap limit equal to memory plus swap: '-1' for "
+	     "unlimited\n"
 	     "      --name string           Assign a name to the container\n"
 	     "      --network string        Connect a container to a network (none, host)\n"
 	     "      --pids-limit int        Tune container pids limit (set -1 for unlimited)\n"
@@ -203,16 +224,35 @@ static int run_usage(void)
 static int parse_opt(struct run_opts *o, const char *cmd, int c, char **argv)
 {
 	switch (c) {
-	case 'd': o->detach = true; break;
-	case 'i': json_object_set_new(o->cfg, "OpenStdin", json_true()); break;
-	case 't': json_object_set_new(o->cfg, "Tty", json_true()); break;
-	case OPT_RM: json_object_set_new(o->hc, "AutoRemove", json_true()); break;
-	case OPT_NAME: o->name = optarg; break;
-	case 'e': add_env(o, optarg); break;
-	case OPT_ENV_FILE: return add_env_file(o, optarg);
-	case 'w': json_object_set_new(o->cfg, "WorkingDir", json_string(optarg)); break;
-	case 'u': json_object_set_new(o->cfg, "User", json_string(optarg)); break;
-	case 'h': json_object_set_new(o->cfg, "Hostname", json_string(optarg)); break;
+	case 'd':
+		o->detach = true;
+		break;
+	case 'i':
+		json_object_set_new(o->cfg, "OpenStdin", json_true());
+		break;
+	case 't':
+		json_object_set_new(o->cfg, "Tty", json_true());
+		break;
+	case OPT_RM:
+		json_object_set_new(o->hc, "AutoRemove", json_true());
+		break;
+	case OPT_NAME:
+		o->name = optarg;
+		break;
+	case 'e':
+		add_env(o, optarg);
+		break;
+	case OPT_ENV_FILE:
+		return add_env_file(o, optarg);
+	case 'w':
+		json_object_set_new(o->cfg, "WorkingDir", json_string(optarg));
+		break;
+	case 'u':
+		json_object_set_new(o->cfg, "User", json_string(optarg));
+		break;
+	case 'h':
+		json_object_set_new(o->cfg, "Hostname", json_string(optarg));
+		break;
 	case OPT_ENTRYPOINT:
 		json_object_set_new(o->cfg, "Entrypoint", json_pack("[s]", optarg));
 		break;
@@ -222,22 +262,46 @@ static int parse_opt(struct run_opts *o, const char *cmd, int c, char **argv)
 			return cli_usage_error(cmd, "network %s not found", optarg);
 		json_object_set_new(o->hc, "NetworkMode", json_string(optarg));
 		break;
-	case OPT_PRIVILEGED: json_object_set_new(o->hc, "Privileged", json_true()); break;
-	case OPT_CAP_ADD: append(o->hc, "CapAdd", json_string(optarg)); break;
-	case OPT_CAP_DROP: append(o->hc, "CapDrop", json_string(optarg)); break;
-	case OPT_SECURITY_OPT: append(o->hc, "SecurityOpt", json_string(optarg)); break;
-	case OPT_READ_ONLY: json_object_set_new(o->hc, "ReadonlyRootfs", json_true()); break;
-	case OPT_TMPFS: add_tmpfs(o, optarg); break;
-	case OPT_INIT: json_object_set_new(o->hc, "Init", json_true()); break;
-	case 'm': return set_size(o, "Memory", "-m, --memory", optarg);
-	case OPT_MEMORY_SWAP: return set_size(o, "MemorySwap", "--memory-swap", optarg);
-	case OPT_CPUS: return set_number(o, "NanoCpus", "--cpus", optarg, true);
-	case 'c': return set_number(o, "CpuShares", "-c, --cpu-shares", optarg, false);
-	case OPT_PIDS_LIMIT: return set_number(o, "PidsLimit", "--pids-limit", optarg, false);
-	case OPT_ULIMIT: return add_ulimit(o, optarg);
-	case OPT_SIG_PROXY: o->sig_proxy = !optarg || strcmp(optarg, "false") != 0; break;
-	case 'H': exit(run_usage());
-	default: return cli_getopt_error(cmd, argv, optopt, "ewuhmc");
+	case OPT_PRIVILEGED:
+		json_object_set_new(o->hc, "Privileged", json_true());
+		break;
+	case OPT_CAP_ADD:
+		append(o->hc, "CapAdd", json_string(optarg));
+		break;
+	case OPT_CAP_DROP:
+		append(o->hc, "CapDrop", json_string(optarg));
+		break;
+	case OPT_SECURITY_OPT:
+		append(o->hc, "SecurityOpt", json_string(optarg));
+		break;
+	case OPT_READ_ONLY:
+		json_object_set_new(o->hc, "ReadonlyRootfs", json_true());
+		break;
+	case OPT_TMPFS:
+		add_tmpfs(o, optarg);
+		break;
+	case OPT_INIT:
+		json_object_set_new(o->hc, "Init", json_true());
+		break;
+	case 'm':
+		return set_size(o, "Memory", "-m, --memory", optarg);
+	case OPT_MEMORY_SWAP:
+		return set_size(o, "MemorySwap", "--memory-swap", optarg);
+	case OPT_CPUS:
+		return set_number(o, "NanoCpus", "--cpus", optarg, true);
+	case 'c':
+		return set_number(o, "CpuShares", "-c, --cpu-shares", optarg, false);
+	case OPT_PIDS_LIMIT:
+		return set_number(o, "PidsLimit", "--pids-limit", optarg, false);
+	case OPT_ULIMIT:
+		return add_ulimit(o, optarg);
+	case OPT_SIG_PROXY:
+		o->sig_proxy = !optarg || strcmp(optarg, "false") != 0;
+		break;
+	case 'H':
+		exit(run_usage());
+	default:
+		return cli_getopt_error(cmd, argv, optopt, "ewuhmc");
 	}
 	return 0;
 }
@@ -255,15 +319,18 @@ static int parse_run(struct run_opts *o, const char *cmd, int argc, char **argv)
 		if (parse_opt(o, cmd, c, argv) != 0)
 			return -EXIT_ENGINE;
 	if (optind >= argc) {
-		cli_usage_error(cmd, "\"%s\" requires at least 1 argument.\nUsage:  berth %s [OPTIONS] "
-				     "IMAGE [COMMAND] [ARG...]", cmd, cmd);
+		cli_usage_error(cmd,
+				"\"%s\" requires at least 1 argument.\nUsage:  berth %s [OPTIONS] "
+				"IMAGE [COMMAND] [ARG...]",
+				cmd, cmd);
 		return -EXIT_ENGINE;
 	}
 	json_object_set_new(o->cfg, "Image", json_string(argv[optind]));
 	if (optind + 1 < argc)
 		json_object_set_new(o->cfg, "Cmd", json_from_strv(argv + optind + 1));
-	json_object_set_new(o->cfg, "AttachStdin", json_boolean(!o->detach &&
-			    json_is_true(json_object_get(o->cfg, "OpenStdin"))));
+	json_object_set_new(
+		o->cfg, "AttachStdin",
+		json_boolean(!o->detach && json_is_true(json_object_get(o->cfg, "OpenStdin"))));
 	json_object_set_new(o->cfg, "AttachStdout", json_boolean(!o->detach));
 	json_object_set_new(o->cfg, "AttachStderr", json_boolean(!o->detach));
 	return optind + 1;
@@ -309,8 +376,13 @@ static int start_and_attach(struct store *s, struct run_opts *o, const char *id)
 	pid_t pid;
 	int sock = container_start(s, id, &pid, &err);
 
-	if (sock < 0)
-		return cli_report(err);
+	if (sock < 0) {
+		int rc = cli_report(err);
+		/* --rm: a container that could not start is removed too, as Docker does */
+		if (json_is_true(json_object_get(o->hc, "AutoRemove")))
+			container_remove(s, id, true, NULL);
+		return rc;
+	}
 	if (o->detach) {
 		close(sock);
 		puts(id);

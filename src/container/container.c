@@ -87,8 +87,8 @@ static bool empty_value(const json_t *v)
 /* Fills what the container does not set from the image's config, as Docker does. */
 static void merge_image_config(json_t *cfg, const json_t *icfg, const char *id)
 {
-	static const char *const inherit[] = {"User", "WorkingDir", "StopSignal", "ExposedPorts",
-					      "Volumes", "OnBuild"};
+	static const char *const inherit[] = {"User",	      "WorkingDir", "StopSignal",
+					      "ExposedPorts", "Volumes",    "OnBuild"};
 	bool entrypoint_set = !empty_value(json_object_get(cfg, "Entrypoint"));
 	_cleanup_free_ char *host = xstrndup(id, 12);
 
@@ -147,8 +147,7 @@ static char *resolv_conf(bool host_net)
 	return strbuf_detach(&sb);
 }
 
-static int write_file(const char *dir, const char *name, const char *text,
-		      struct berth_error **err)
+static int write_file(const char *dir, const char *name, const char *text, struct berth_error **err)
 {
 	_cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
 	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -159,8 +158,8 @@ static int write_file(const char *dir, const char *name, const char *text,
 }
 
 /* The container's folder: upper, work and merged dirs and the files bound into it. */
-static int make_container_dir(struct store *s, const char *id, const json_t *cfg,
-			      bool host_net, struct berth_error **err)
+static int make_container_dir(struct store *s, const char *id, const json_t *cfg, bool host_net,
+			      struct berth_error **err)
 {
 	_cleanup_free_ char *dir = container_dir(s, id);
 	_cleanup_free_ char *resolv = resolv_conf(host_net);
@@ -188,10 +187,11 @@ static int make_container_dir(struct store *s, const char *id, const json_t *cfg
 static int check_name(struct store *s, const char *name, struct berth_error **err)
 {
 	if (!container_name_valid(name))
-		return berth_error_setk(err, BERTH_ERR_INVALID, 0,
-					"Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] "
-					"are allowed",
-					name);
+		return berth_error_setk(
+			err, BERTH_ERR_INVALID, 0,
+			"Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] "
+			"are allowed",
+			name);
 	if (store_container_name_taken(s, name))
 		return berth_error_setk(err, BERTH_ERR_CONFLICT, 0,
 					"Conflict. The container name \"/%s\" is already in use",
@@ -227,15 +227,20 @@ int container_create(struct store *s, const char *name, json_t *config, char **i
 		json_object_set_new(cfg, "Hostname", json_string(h));
 	}
 	merge_image_config(cfg, json_object_get(icfg_all, "config"), cid);
-	if (empty_value(json_object_get(cfg, "Cmd")) && empty_value(json_object_get(cfg, "Entrypoint")))
+	if (empty_value(json_object_get(cfg, "Cmd")) &&
+	    empty_value(json_object_get(cfg, "Entrypoint")))
 		return berth_error_setk(err, BERTH_ERR_INVALID, 0, "No command specified");
 	dir = container_dir(s, cid);
 	if (make_container_dir(s, cid, cfg, host_net, err) < 0)
 		goto fail;
 	text = json_compact(config);
-	c = (struct store_container){.id = cid, .name = (char *)name, .image_id = img->id,
-				     .image = (char *)json_get_str(cfg, "Image"), .config = text,
-				     .created = time_now_ns(), .state = STORE_CONTAINER_CREATED};
+	c = (struct store_container){.id = cid,
+				     .name = (char *)name,
+				     .image_id = img->id,
+				     .image = (char *)json_get_str(cfg, "Image"),
+				     .config = text,
+				     .created = time_now_ns(),
+				     .state = STORE_CONTAINER_CREATED};
 	if (store_container_add(s, &c, err) < 0)
 		goto fail;
 	*id = steal_ptr(&cid);
@@ -254,7 +259,8 @@ static int read_start_report(int sock, pid_t *pid, struct berth_error **err)
 		n = recv(sock, buf, sizeof(buf) - 1, 0);
 	while (n < 0 && errno == EINTR);
 	if (n <= 0)
-		return berth_error_set(err, n < 0 ? errno : 0, "the monitor exited before starting the container");
+		return berth_error_set(err, n < 0 ? errno : 0,
+				       "the monitor exited before starting the container");
 	buf[n] = '\0';
 	if (buf[0] == 'S') {
 		*pid = (pid_t)atoi(buf + 1);
@@ -288,10 +294,13 @@ int container_start(struct store *s, const char *id, pid_t *pid, struct berth_er
 		return -1;
 	logpath = xasprintf("%s/containers/%s/%s-json.log", s->root, c->id, c->id);
 	mc = (struct monitor_config){
-		.root = s->root, .runroot = s->runroot, .id = c->id, .spec = spec,
+		.root = s->root,
+		.runroot = s->runroot,
+		.id = c->id,
+		.spec = spec,
 		.log_path = logpath,
-		.auto_remove = json_is_true(json_object_get(json_object_get(config, "HostConfig"),
-							    "AutoRemove")),
+		.auto_remove = json_is_true(
+			json_object_get(json_object_get(config, "HostConfig"), "AutoRemove")),
 	};
 	sock = monitor_launch(&mc, err);
 	runtime_spec_free(spec);
@@ -299,7 +308,9 @@ int container_start(struct store *s, const char *id, pid_t *pid, struct berth_er
 		return -1;
 	if (read_start_report(sock, pid, err) < 0) {
 		close(sock);
-		return berth_error_wrap(err, "failed to create task for container: unable to start container process");
+		return berth_error_wrap(
+			err,
+			"failed to create task for container: unable to start container process");
 	}
 	return sock;
 }
@@ -331,17 +342,19 @@ static struct store_container *wait_stopped(struct store *s, struct store_contai
 
 int container_remove(struct store *s, const char *what, bool force, struct berth_error **err)
 {
-	_cleanup_(store_container_freep) struct store_container *c = store_container_find(s, what, err);
+	_cleanup_(store_container_freep) struct store_container *c =
+		store_container_find(s, what, err);
 	_cleanup_free_ char *dir = NULL;
 
 	if (!c)
 		return -1;
 	if (is_running(c)) {
 		if (!force)
-			return berth_error_setk(err, BERTH_ERR_CONFLICT, 0,
-						"You cannot remove a running container %s. Stop the "
-						"container before attempting removal or force remove",
-						c->id);
+			return berth_error_setk(
+				err, BERTH_ERR_CONFLICT, 0,
+				"You cannot remove a running container %s. Stop the "
+				"container before attempting removal or force remove",
+				c->id);
 		if (c->pid > 0)
 			kill(c->pid, SIGKILL);
 		c = wait_stopped(s, c, err);

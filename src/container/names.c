@@ -4,19 +4,19 @@
 #include "util/strutil.h"
 
 static const char *const adjectives[] = {
-	"amber",   "brave",   "calm",    "clever",  "crisp",   "daring",  "eager",   "fancy",
-	"gentle",  "happy",   "jolly",   "keen",    "lively",  "lucid",   "merry",   "nimble",
-	"noble",   "patient", "plucky",  "proud",   "quiet",   "rapid",   "serene",  "sharp",
-	"silent",  "sleepy",  "smooth",  "steady",  "sunny",   "swift",   "tender",  "upbeat",
-	"valiant", "vivid",   "warm",    "wise",    "witty",   "zealous", "bold",    "cosmic",
+	"amber",   "brave",   "calm",	"clever", "crisp",  "daring",  "eager",	 "fancy",
+	"gentle",  "happy",   "jolly",	"keen",	  "lively", "lucid",   "merry",	 "nimble",
+	"noble",   "patient", "plucky", "proud",  "quiet",  "rapid",   "serene", "sharp",
+	"silent",  "sleepy",  "smooth", "steady", "sunny",  "swift",   "tender", "upbeat",
+	"valiant", "vivid",   "warm",	"wise",	  "witty",  "zealous", "bold",	 "cosmic",
 };
 
 static const char *const nouns[] = {
-	"anchor",  "barge",   "beacon",  "buoy",    "cabin",   "canal",   "cove",    "current",
-	"delta",   "dock",    "ferry",   "fjord",   "galley",  "harbor",  "helm",    "inlet",
-	"island",  "jetty",   "keel",    "lagoon",  "lantern", "mast",    "mooring", "narrows",
-	"oar",     "pier",    "quay",    "reef",    "rudder",  "sail",    "schooner", "shoal",
-	"sloop",   "strait",  "tide",    "tugboat", "wake",    "wharf",   "yacht",   "lighthouse",
+	"anchor", "barge",  "beacon", "buoy",	 "cabin",   "canal",  "cove",	  "current",
+	"delta",  "dock",   "ferry",  "fjord",	 "galley",  "harbor", "helm",	  "inlet",
+	"island", "jetty",  "keel",   "lagoon",	 "lantern", "mast",   "mooring",  "narrows",
+	"oar",	  "pier",   "quay",   "reef",	 "rudder",  "sail",   "schooner", "shoal",
+	"sloop",  "strait", "tide",   "tugboat", "wake",    "wharf",  "yacht",	  "lighthouse",
 };
 
 static unsigned int random_uint(void)
@@ -56,7 +56,8 @@ bool container_name_valid(const char *name)
 		return false;
 	for (const char *p = name; *p; p++) {
 		char c = *p;
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		bool alnum =
+			(c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 		if (!alnum && (p == name || (c != '_' && c != '.' && c != '-')))
 			return false;
 	}

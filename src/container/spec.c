@@ -50,13 +50,15 @@ static int security_opts(struct runtime_spec *spec, const json_t *hc, struct ber
 
 	for (size_t i = 0; opts && opts[i]; i++) {
 		const char *o = opts[i];
-		if (strcmp(o, "no-new-privileges") == 0 || strcmp(o, "no-new-privileges:true") == 0 ||
+		if (strcmp(o, "no-new-privileges") == 0 ||
+		    strcmp(o, "no-new-privileges:true") == 0 ||
 		    strcmp(o, "no-new-privileges=true") == 0)
 			spec->no_new_privs = true;
 		else if (strcmp(o, "no-new-privileges:false") == 0 ||
 			 strcmp(o, "no-new-privileges=false") == 0)
 			spec->no_new_privs = false;
-		else if (strcmp(o, "seccomp=unconfined") == 0 || strcmp(o, "seccomp:unconfined") == 0)
+		else if (strcmp(o, "seccomp=unconfined") == 0 ||
+			 strcmp(o, "seccomp:unconfined") == 0)
 			spec->seccomp = false;
 		else if (str_has_prefix(o, "apparmor") || str_has_prefix(o, "label"))
 			continue; /* no AppArmor or SELinux here */
@@ -81,18 +83,21 @@ static int rlimits(struct runtime_spec *spec, const json_t *hc, struct berth_err
 		long long hard = json_integer_value(json_object_get(v, "Hard"));
 
 		if (res < 0)
-			return berth_error_setk(err, BERTH_ERR_INVALID, 0, "invalid ulimit type: %s",
-						name ? name : "");
+			return berth_error_setk(err, BERTH_ERR_INVALID, 0,
+						"invalid ulimit type: %s", name ? name : "");
 		if (getrlimit(res, &cur) == 0 && cur.rlim_max != RLIM_INFINITY &&
 		    (unsigned long long)hard > cur.rlim_max)
-			return berth_error_setk(err, BERTH_ERR_INVALID, 0,
-						"ulimit %s: hard limit %lld exceeds the limit berth "
-						"runs with (%llu)",
-						name, hard, (unsigned long long)cur.rlim_max);
-		spec->rlimits = xrealloc(spec->rlimits, (spec->n_rlimits + 1) * sizeof(*spec->rlimits));
-		spec->rlimits[spec->n_rlimits++] = (struct runtime_rlimit){
-			.resource = res, .soft = (unsigned long long)soft,
-			.hard = (unsigned long long)hard};
+			return berth_error_setk(
+				err, BERTH_ERR_INVALID, 0,
+				"ulimit %s: hard limit %lld exceeds the limit berth "
+				"runs with (%llu)",
+				name, hard, (unsigned long long)cur.rlim_max);
+		spec->rlimits =
+			xrealloc(spec->rlimits, (spec->n_rlimits + 1) * sizeof(*spec->rlimits));
+		spec->rlimits[spec->n_rlimits++] =
+			(struct runtime_rlimit){.resource = res,
+						.soft = (unsigned long long)soft,
+						.hard = (unsigned long long)hard};
 	}
 	return 0;
 }

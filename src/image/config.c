@@ -195,8 +195,8 @@ int image_config_apply_change(json_t *config, const char *change, struct berth_e
 	for (char *c = inst; *c; c++)
 		*c = (char)toupper((unsigned char)*c);
 	if (!*args && *inst)
-		return berth_error_setk(err, BERTH_ERR_INVALID, 0, "%s requires at least one argument",
-					inst);
+		return berth_error_setk(err, BERTH_ERR_INVALID, 0,
+					"%s requires at least one argument", inst);
 	if (strcmp(inst, "CMD") == 0)
 		json_object_set_new(cfg, "Cmd", command_value(args));
 	else if (strcmp(inst, "ENTRYPOINT") == 0)

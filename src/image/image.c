@@ -37,6 +37,10 @@ struct store_image *image_lookup(struct store *s, const char *what, struct berth
 	_cleanup_error_ struct berth_error *perr = NULL;
 
 	ref = image_ref_parse(what, &perr);
+	if (!ref && !image_ref_is_id_prefix(str_has_prefix(what, "sha256:") ? what + 7 : what)) {
+		*err = steal_ptr(&perr);
+		return NULL;
+	}
 	if (ref) {
 		key = image_ref_format(ref);
 		id = store_tag_get(s, key, NULL);
@@ -81,8 +85,8 @@ static int fetch_url(const char *url, const char *dir, struct berth_error **err)
 		return berth_error_set(err, 0, "download '%s': %s", url,
 				       *cerr ? cerr : curl_easy_strerror(rc));
 	if (status >= 400)
-		return berth_error_setk(err, BERTH_ERR_NOT_FOUND, 0, "download '%s': HTTP status %ld",
-					url, status);
+		return berth_error_setk(err, BERTH_ERR_NOT_FOUND, 0,
+					"download '%s': HTTP status %ld", url, status);
 	if (fflush(f) != 0 || lseek(fd, 0, SEEK_SET) < 0)
 		return berth_error_set(err, errno, "download '%s'", url);
 	return steal_fd(&fd);
@@ -102,13 +106,14 @@ static int open_source(const struct store *s, const char *source, struct berth_e
 	}
 	fd = open(source, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return berth_error_setk(err, errno == ENOENT ? BERTH_ERR_NOT_FOUND : BERTH_ERR_GENERIC,
+		return berth_error_setk(err,
+					errno == ENOENT ? BERTH_ERR_NOT_FOUND : BERTH_ERR_GENERIC,
 					errno, "open '%s'", source);
 	return fd;
 }
 
 struct unpacked_layer {
-	char *tmp_dir;  /* <root>/layers/tmp-XXXXXX, holding diff/ */
+	char *tmp_dir;	/* <root>/layers/tmp-XXXXXX, holding diff/ */
 	char *tmp_blob; /* <root>/blobs/sha256/.tmp-XXXXXX */
 	struct image_unpack_result res;
 };
@@ -185,12 +190,12 @@ static json_t *import_config(const struct image_import_opts *o, const char *diff
 		if (image_config_apply_change(cfg, o->changes[i], err) < 0)
 			return NULL;
 	time_format_rfc3339nano(time_now_ns(), created, sizeof(created));
-	comment = o->message && *o->message ? xstrdup(o->message)
-					    : xasprintf("Imported from %s",
-							strcmp(o->source, "-") == 0 ||
-									!strstr(o->source, "://")
-								? "-"
-								: o->source);
+	comment = o->message && *o->message
+			  ? xstrdup(o->message)
+			  : xasprintf("Imported from %s",
+				      strcmp(o->source, "-") == 0 || !strstr(o->source, "://")
+					      ? "-"
+					      : o->source);
 	json_object_set_new(cfg, "comment", json_string(comment));
 	json_object_set_new(cfg, "created", json_string(created));
 	json_object_set_new(cfg, "docker_version", json_string("berth " BERTH_VERSION_STRING));
@@ -247,8 +252,11 @@ int image_import(struct store *s, const struct image_import_opts *o, char **id,
 	    commit_layer(s, &l, l.res.diff_id, err) < 0)
 		goto out;
 	layers[0] = l.res.diff_id;
-	img = (struct store_image){.id = digest, .config = text, .layers = layers,
-				   .created = time_now_ns(), .size = l.res.size};
+	img = (struct store_image){.id = digest,
+				   .config = text,
+				   .layers = layers,
+				   .created = time_now_ns(),
+				   .size = l.res.size};
 	if (record_image(s, &img, l.res.diff_id, l.res.size, o->ref, err) < 0)
 		goto out;
 	*id = xstrdup(digest);
@@ -308,18 +316,19 @@ static void remove_unused_layers(struct store *s, struct image_remove_result *re
 	}
 }
 
-static int check_users(struct store *s, const struct store_image *img, bool force,
-		       const char *what, struct berth_error **err)
+static int check_users(struct store *s, const struct store_image *img, bool force, const char *what,
+		       struct berth_error **err)
 {
 	int users = store_image_users(s, img->id, err);
 
 	if (users < 0)
 		return -1;
 	if (users > 0 && !force)
-		return berth_error_setk(err, BERTH_ERR_CONFLICT, 0,
-					"conflict: unable to remove repository reference \"%s\" "
-					"(must force) - container is using its referenced image %.12s",
-					what, hex_of(img->id));
+		return berth_error_setk(
+			err, BERTH_ERR_CONFLICT, 0,
+			"conflict: unable to remove repository reference \"%s\" "
+			"(must force) - container is using its referenced image %.12s",
+			what, hex_of(img->id));
 	return 0;
 }
 

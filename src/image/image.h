@@ -37,7 +37,7 @@ int image_tag(struct store *s, const char *image_id, const char *ref, struct ber
 
 struct image_remove_result {
 	char **untagged; /* familiar references removed ("busybox:latest") */
-	char **deleted;  /* image IDs removed */
+	char **deleted;	 /* image IDs removed */
 };
 void image_remove_result_release(struct image_remove_result *r);
 

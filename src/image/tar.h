@@ -27,15 +27,15 @@
 
 struct image_unpack_result {
 	char diff_id[SHA256_DIGEST_LEN]; /* "sha256:<hex>" of the uncompressed tar */
-	long long size;                  /* sum of the sizes of the regular files */
-	long long tar_size;              /* bytes of the uncompressed tar */
+	long long size;			 /* sum of the sizes of the regular files */
+	long long tar_size;		 /* bytes of the uncompressed tar */
 };
 
 /*
  * Reads the archive from in_fd (borrowed) and extracts it into dest, an
  * existing folder. tar_out_fd (borrowed) gets the uncompressed tar when >= 0.
  */
-int image_tar_unpack(int in_fd, int tar_out_fd, const char *dest,
-		     struct image_unpack_result *res, struct berth_error **err);
+int image_tar_unpack(int in_fd, int tar_out_fd, const char *dest, struct image_unpack_result *res,
+		     struct berth_error **err);
 
 #endif

@@ -29,7 +29,7 @@ struct monitor {
 	struct runtime_process proc;
 	int epfd, sigfd;
 	int out_fd, err_fd; /* our ends of the container's stdout and stderr (or the pty) */
-	int in_fd;          /* our end of the container's stdin (or the pty), -1 if none */
+	int in_fd;	    /* our end of the container's stdin (or the pty), -1 if none */
 	int clients[MAX_CLIENTS];
 	int n_clients;
 	bool exited;
@@ -44,7 +44,8 @@ int monitor_send(int sock, char t, const void *data, size_t len)
 	if (len > MONITOR_MSG_MAX)
 		len = MONITOR_MSG_MAX;
 	buf[0] = t;
-	memcpy(buf + 1, data, len);
+	if (len)
+		memcpy(buf + 1, data, len);
 	do
 		n = send(sock, buf, len + 1, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
@@ -343,8 +344,13 @@ static int setup_process(struct monitor *m, int client, struct berth_error **err
 
 static _noreturn_ void monitor_main(const struct monitor_config *mc, int client)
 {
-	struct monitor m = {.mc = mc, .out_fd = -1, .err_fd = -1, .in_fd = -1, .sigfd = -1,
-			    .epfd = -1, .proc = {.pty_master = -1}};
+	struct monitor m = {.mc = mc,
+			    .out_fd = -1,
+			    .err_fd = -1,
+			    .in_fd = -1,
+			    .sigfd = -1,
+			    .epfd = -1,
+			    .proc = {.pty_master = -1}};
 	_cleanup_error_ struct berth_error *err = NULL;
 	char buf[64];
 	int n;

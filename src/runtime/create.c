@@ -104,7 +104,9 @@ static int send_fd(int sock, char tag, int fd)
 {
 	char buf[CMSG_SPACE(sizeof(int))] = {0};
 	struct iovec iov = {.iov_base = &tag, .iov_len = 1};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf,
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = buf,
 			     .msg_controllen = sizeof(buf)};
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 
@@ -187,8 +189,8 @@ static int find_command(const char *argv0, char *const *env, char *out, size_t l
 				  "exec: \"\": executable file not found in $PATH");
 	if (strchr(argv0, '/')) {
 		if (stat(argv0, &st) < 0)
-			return child_fail(ce, BERTH_ERR_NO_COMMAND, 0,
-					  "exec: \"%s\": stat %s: %s", argv0, argv0,
+			return child_fail(ce, BERTH_ERR_NO_COMMAND, 0, "exec: \"%s\": stat %s: %s",
+					  argv0, argv0,
 					  errno == ENOENT ? "no such file or directory"
 							  : strerror(errno));
 		snprintf(out, len, "%s", argv0);
@@ -306,8 +308,8 @@ static int exec_process(const struct runtime_spec *spec, char **env, int sync_fd
 			  errno == EACCES ? "permission denied" : strerror(errno));
 }
 
-static int child_setup(const struct runtime_spec *spec, const struct runtime_stdio *io,
-		       int sync_fd, struct child_error *ce)
+static int child_setup(const struct runtime_spec *spec, const struct runtime_stdio *io, int sync_fd,
+		       struct child_error *ce)
 {
 	struct child_user u;
 	char go;
@@ -334,8 +336,8 @@ static int child_setup(const struct runtime_spec *spec, const struct runtime_std
 		return -1;
 	if (switch_user(spec, &u, ce) < 0)
 		return -1;
-	if (spec->no_new_privs && (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-				   load_seccomp(spec, ce) < 0))
+	if (spec->no_new_privs &&
+	    (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || load_seccomp(spec, ce) < 0))
 		return child_fail(ce, 0, errno, "set no_new_privs");
 	return exec_process(spec, env_with_home(spec->env, &u), sync_fd, ce);
 }
@@ -367,7 +369,9 @@ static _noreturn_ void child_main(const struct runtime_spec *spec, const struct 
 	if (write(sync_fd, buf, (size_t)n) < 0) {
 		/* the parent is gone: nobody to tell */
 	}
-	_exit(ce.kind == BERTH_ERR_NO_COMMAND ? 127 : ce.kind == BERTH_ERR_CANNOT_EXECUTE ? 126 : 125);
+	_exit(ce.kind == BERTH_ERR_NO_COMMAND	    ? 127
+	      : ce.kind == BERTH_ERR_CANNOT_EXECUTE ? 126
+						    : 125);
 }
 
 /* --- the parent ------------------------------------------------------------------------ */
@@ -376,7 +380,9 @@ static int recv_report(int sock, int *fd_out, char *buf, size_t len)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = {.iov_base = buf, .iov_len = len - 1};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
 			     .msg_controllen = sizeof(cbuf)};
 	ssize_t n;
 
@@ -470,12 +476,14 @@ static const struct {
 	const char *name;
 	int resource;
 } rlimit_names[] = {
-	{"core", RLIMIT_CORE},       {"cpu", RLIMIT_CPU},         {"data", RLIMIT_DATA},
-	{"fsize", RLIMIT_FSIZE},     {"locks", RLIMIT_LOCKS},     {"memlock", RLIMIT_MEMLOCK},
-	{"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},     {"nofile", RLIMIT_NOFILE},
-	{"nproc", RLIMIT_NPROC},     {"rss", RLIMIT_RSS},         {"rtprio", RLIMIT_RTPRIO},
-	{"rttime", RLIMIT_RTTIME},   {"sigpending", RLIMIT_SIGPENDING}, {"stack", RLIMIT_STACK},
-	{"as", RLIMIT_AS},
+	{"core", RLIMIT_CORE},	       {"cpu", RLIMIT_CPU},
+	{"data", RLIMIT_DATA},	       {"fsize", RLIMIT_FSIZE},
+	{"locks", RLIMIT_LOCKS},       {"memlock", RLIMIT_MEMLOCK},
+	{"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},
+	{"nofile", RLIMIT_NOFILE},     {"nproc", RLIMIT_NPROC},
+	{"rss", RLIMIT_RSS},	       {"rtprio", RLIMIT_RTPRIO},
+	{"rttime", RLIMIT_RTTIME},     {"sigpending", RLIMIT_SIGPENDING},
+	{"stack", RLIMIT_STACK},       {"as", RLIMIT_AS},
 };
 
 int runtime_rlimit_from_name(const char *name)

@@ -40,7 +40,8 @@ static int walk_nofollow(int rootfd, const char *path, int flags)
 			fd = dup(cur);
 		else
 			fd = openat(cur, comp,
-				    (*next ? O_PATH | O_DIRECTORY : flags) | O_NOFOLLOW | O_CLOEXEC);
+				    (*next ? O_PATH | O_DIRECTORY : flags) | O_NOFOLLOW |
+					    O_CLOEXEC);
 		close(cur);
 		cur = fd;
 		p = next;
@@ -167,7 +168,8 @@ static int mount_in_root(int rootfd, const char *dest, const char *type, const c
 	proc_fd_path(fd, target);
 	if (mount(source, target, type, flags, data) < 0)
 		return child_fail(ce, 0, errno, "mount %s on '%s'", type ? type : source, dest);
-	if ((flags & MS_BIND) && (flags & MS_RDONLY) && remount_ro(rootfd, dest, flags & MS_REC) < 0)
+	if ((flags & MS_BIND) && (flags & MS_RDONLY) &&
+	    remount_ro(rootfd, dest, flags & MS_REC) < 0)
 		return child_fail(ce, 0, errno, "remount '%s' read-only", dest);
 	return 0;
 }
@@ -200,16 +202,16 @@ struct dev_node {
 };
 
 static const struct dev_node default_devices[] = {
-	{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9},
-	{"tty", 5, 0},
+	{"null", 1, 3},	  {"zero", 1, 5},    {"full", 1, 7},
+	{"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
 
 static int populate_dev(int rootfd, const struct runtime_spec *spec, struct child_error *ce)
 {
 	static const char *const links[][2] = {
-		{"/proc/self/fd", "fd"},     {"/proc/self/fd/0", "stdin"},
+		{"/proc/self/fd", "fd"},       {"/proc/self/fd/0", "stdin"},
 		{"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
-		{"pts/ptmx", "ptmx"},         {"/proc/kcore", "core"},
+		{"pts/ptmx", "ptmx"},	       {"/proc/kcore", "core"},
 	};
 	_cleanup_close_ int dev = open_in_root(rootfd, "/dev", O_RDONLY | O_DIRECTORY);
 
@@ -245,9 +247,17 @@ static const struct default_mount default_mounts[] = {
 };
 
 static const char *const masked_paths[] = {
-	"/proc/asound",        "/proc/acpi",        "/proc/kcore",       "/proc/keys",
-	"/proc/latency_stats", "/proc/timer_list",  "/proc/timer_stats", "/proc/sched_debug",
-	"/proc/scsi",          "/sys/firmware",     "/sys/devices/virtual/powercap",
+	"/proc/asound",
+	"/proc/acpi",
+	"/proc/kcore",
+	"/proc/keys",
+	"/proc/latency_stats",
+	"/proc/timer_list",
+	"/proc/timer_stats",
+	"/proc/sched_debug",
+	"/proc/scsi",
+	"/sys/firmware",
+	"/sys/devices/virtual/powercap",
 };
 
 static const char *const readonly_paths[] = {
@@ -285,8 +295,7 @@ static int mask_paths(int rootfd, struct child_error *ce)
 	return 0;
 }
 
-static int default_mounts_setup(int rootfd, const struct runtime_spec *spec,
-				struct child_error *ce)
+static int default_mounts_setup(int rootfd, const struct runtime_spec *spec, struct child_error *ce)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(default_mounts); i++) {
 		const struct default_mount *m = &default_mounts[i];
@@ -296,8 +305,8 @@ static int default_mounts_setup(int rootfd, const struct runtime_spec *spec,
 			flags &= ~(unsigned long)MS_RDONLY;
 		if (spec->net == RUNTIME_NET_HOST && strcmp(m->type, "sysfs") == 0) {
 			/* sysfs belongs to the network namespace: bind the host's. */
-			if (mount_in_root(rootfd, m->dest, NULL, "/sys", MS_BIND | MS_REC | (flags & MS_RDONLY),
-					  NULL, 0, ce) < 0)
+			if (mount_in_root(rootfd, m->dest, NULL, "/sys",
+					  MS_BIND | MS_REC | (flags & MS_RDONLY), NULL, 0, ce) < 0)
 				return -1;
 			continue;
 		}

@@ -16,8 +16,8 @@
 #include "util/error.h"
 
 enum runtime_net {
-	RUNTIME_NET_NONE,    /* a new network namespace with only loopback */
-	RUNTIME_NET_HOST,    /* the host's network namespace */
+	RUNTIME_NET_NONE, /* a new network namespace with only loopback */
+	RUNTIME_NET_HOST, /* the host's network namespace */
 };
 
 struct runtime_mount {
@@ -36,7 +36,7 @@ struct runtime_rlimit {
 struct runtime_spec {
 	char *id;
 	char *layers_dir; /* <root>/layers: the lower dirs are relative to it */
-	char **lowers;    /* "<hex>/diff", top layer first */
+	char **lowers;	  /* "<hex>/diff", top layer first */
 	char *upper, *work, *merged;
 
 	char **argv; /* the process; argv[0] is looked up in PATH when it has no '/' */
@@ -46,7 +46,7 @@ struct runtime_spec {
 	char *hostname;
 	bool tty, open_stdin, readonly, privileged, no_new_privs, init;
 	uint64_t caps;
-	bool seccomp;           /* load the default profile */
+	bool seccomp;		/* load the default profile */
 	struct seccomp_bpf bpf; /* compiled before spawning when seccomp is set */
 	enum runtime_net net;
 
@@ -68,7 +68,7 @@ struct runtime_stdio {
 };
 
 struct runtime_process {
-	pid_t pid;      /* the container's init, in the caller's pid namespace */
+	pid_t pid;	/* the container's init, in the caller's pid namespace */
 	int pty_master; /* with spec->tty: the terminal's master side, else -1 */
 };
 

@@ -667,9 +667,9 @@ int seccomp_build_default_cached(const char *cache_dir, uint64_t caps, struct se
 				 struct berth_error **err)
 {
 	const struct scmp_version *v = seccomp_version();
-	_cleanup_free_ char *path = xasprintf("%s/default-%s-%u.%u.%u-%016llx.bpf", cache_dir,
-					      BERTH_VERSION_STRING, v->major, v->minor, v->micro,
-					      (unsigned long long)caps);
+	_cleanup_free_ char *path =
+		xasprintf("%s/default-%s-%u.%u.%u-%016llx.bpf", cache_dir, BERTH_VERSION_STRING,
+			  v->major, v->minor, v->micro, (unsigned long long)caps);
 	size_t len = 0;
 	char *data = fs_read_file(path, &len, NULL);
 

@@ -55,8 +55,7 @@ static int find_passwd(const char *name, unsigned long uid, bool by_uid, struct 
 }
 
 /* Resolves a group name or number; adds the supplementary groups of user_name. */
-static int scan_groups(const char *group, gid_t *gid, const char *user_name,
-		       struct child_user *u)
+static int scan_groups(const char *group, gid_t *gid, const char *user_name, struct child_user *u)
 {
 	_cleanup_fclose_ FILE *f = fopen("/etc/group", "re");
 	char line[4096];
@@ -97,9 +96,9 @@ int user_resolve(const char *user, struct child_user *u, struct child_error *ce)
 	numeric = parse_id(name, &id) == 0;
 	if (!find_passwd(name, id, numeric, u, uname, sizeof(uname))) {
 		if (!numeric)
-			return child_fail(ce, 0, 0,
-					  "unable to find user %s: no matching entries in passwd file",
-					  name);
+			return child_fail(
+				ce, 0, 0,
+				"unable to find user %s: no matching entries in passwd file", name);
 		u->uid = (uid_t)id;
 		u->gid = 0;
 	}
@@ -109,9 +108,10 @@ int user_resolve(const char *user, struct child_user *u, struct child_error *ce)
 			u->gid = (gid_t)gid;
 			scan_groups(NULL, &u->gid, uname, u);
 		} else if (!scan_groups(group, &u->gid, uname, u)) {
-			return child_fail(ce, 0, 0,
-					  "unable to find group %s: no matching entries in group file",
-					  group);
+			return child_fail(
+				ce, 0, 0,
+				"unable to find group %s: no matching entries in group file",
+				group);
 		}
 	} else {
 		scan_groups(NULL, &u->gid, uname, u);

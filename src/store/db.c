@@ -83,8 +83,7 @@ static sqlite3_stmt *prepare(struct store *s, struct berth_error **err, const ch
 }
 
 /* Runs a statement that returns no rows. */
-static int exec_stmt(struct store *s, sqlite3_stmt *st, const char *what,
-		     struct berth_error **err)
+static int exec_stmt(struct store *s, sqlite3_stmt *st, const char *what, struct berth_error **err)
 {
 	if (!st)
 		return -1;
@@ -260,8 +259,8 @@ static struct store_image *image_from_row(struct store *s, sqlite3_stmt *st,
 	img->size = sqlite3_column_int64(st, 3);
 	l = prepare(s, err, "SELECT chain_id FROM image_layers WHERE image_id = ? ORDER BY idx",
 		    "s", img->id);
-	t = prepare(s, err, "SELECT ref FROM tags WHERE image_id = ? ORDER BY added DESC, ref",
-		    "s", img->id);
+	t = prepare(s, err, "SELECT ref FROM tags WHERE image_id = ? ORDER BY added DESC, ref", "s",
+		    img->id);
 	img->layers = query_strv(s, l);
 	img->tags = query_strv(s, t);
 	return img;
@@ -328,7 +327,8 @@ int store_image_list(struct store *s, struct store_image ***out, struct berth_er
 
 int store_image_delete(struct store *s, const char *id, struct berth_error **err)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = prepare(s, err, "DELETE FROM images WHERE id = ?", "s", id);
+	_cleanup_stmt_ sqlite3_stmt *st =
+		prepare(s, err, "DELETE FROM images WHERE id = ?", "s", id);
 	return exec_stmt(s, st, "delete image", err);
 }
 
@@ -346,10 +346,10 @@ int store_image_users(struct store *s, const char *id, struct berth_error **err)
 
 int store_tag_set(struct store *s, const char *ref, const char *image_id, struct berth_error **err)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = prepare(
-		s, err,
-		"INSERT OR REPLACE INTO tags(ref, image_id, added) VALUES(?, ?, strftime('%s','now'))",
-		"ss", ref, image_id);
+	_cleanup_stmt_ sqlite3_stmt *st = prepare(s, err,
+						  "INSERT OR REPLACE INTO tags(ref, image_id, "
+						  "added) VALUES(?, ?, strftime('%s','now'))",
+						  "ss", ref, image_id);
 	return exec_stmt(s, st, "set tag", err);
 }
 
@@ -369,14 +369,15 @@ char *store_tag_get(struct store *s, const char *ref, struct berth_error **err)
 
 int store_tag_delete(struct store *s, const char *ref, struct berth_error **err)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = prepare(s, err, "DELETE FROM tags WHERE ref = ?", "s", ref);
+	_cleanup_stmt_ sqlite3_stmt *st =
+		prepare(s, err, "DELETE FROM tags WHERE ref = ?", "s", ref);
 	return exec_stmt(s, st, "delete tag", err);
 }
 
 /* Layers */
 
-int store_layer_add(struct store *s, const char *chain_id, const char *diff_id,
-		    const char *parent, long long size, struct berth_error **err)
+int store_layer_add(struct store *s, const char *chain_id, const char *diff_id, const char *parent,
+		    long long size, struct berth_error **err)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = prepare(
 		s, err,
@@ -394,13 +395,13 @@ bool store_layer_exists(struct store *s, const char *chain_id)
 
 int store_layer_unused(struct store *s, char ***chain_ids, struct berth_error **err)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = prepare(
-		s, err,
-		"SELECT chain_id FROM layers WHERE chain_id NOT IN"
-		" (SELECT chain_id FROM image_layers) AND chain_id NOT IN"
-		" (SELECT parent FROM layers WHERE parent IS NOT NULL AND chain_id IN"
-		"  (SELECT chain_id FROM image_layers))",
-		"");
+	_cleanup_stmt_ sqlite3_stmt *st =
+		prepare(s, err,
+			"SELECT chain_id FROM layers WHERE chain_id NOT IN"
+			" (SELECT chain_id FROM image_layers) AND chain_id NOT IN"
+			" (SELECT parent FROM layers WHERE parent IS NOT NULL AND chain_id IN"
+			"  (SELECT chain_id FROM image_layers))",
+			"");
 	if (!st)
 		return -1;
 	*chain_ids = query_strv(s, st);
@@ -417,9 +418,9 @@ int store_layer_delete(struct store *s, const char *chain_id, struct berth_error
 /* Containers */
 
 static const char *const state_names[] = {
-	[STORE_CONTAINER_CREATED] = "created",   [STORE_CONTAINER_RUNNING] = "running",
-	[STORE_CONTAINER_PAUSED] = "paused",     [STORE_CONTAINER_RESTARTING] = "restarting",
-	[STORE_CONTAINER_EXITED] = "exited",     [STORE_CONTAINER_REMOVING] = "removing",
+	[STORE_CONTAINER_CREATED] = "created", [STORE_CONTAINER_RUNNING] = "running",
+	[STORE_CONTAINER_PAUSED] = "paused",   [STORE_CONTAINER_RESTARTING] = "restarting",
+	[STORE_CONTAINER_EXITED] = "exited",   [STORE_CONTAINER_REMOVING] = "removing",
 	[STORE_CONTAINER_DEAD] = "dead",
 };
 
@@ -448,24 +449,24 @@ void store_container_list_free(struct store_container **v)
 	free(v);
 }
 
-int store_container_add(struct store *s, const struct store_container *c,
-			struct berth_error **err)
+int store_container_add(struct store *s, const struct store_container *c, struct berth_error **err)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = prepare(
-		s, err,
-		"INSERT INTO containers(id, name, image_id, image, config, created, state)"
-		" VALUES(?, ?, ?, ?, ?, ?, ?)",
-		"sssssin", c->id, c->name, c->image_id, c->image, c->config, c->created,
-		(int)c->state);
+	_cleanup_stmt_ sqlite3_stmt *st =
+		prepare(s, err,
+			"INSERT INTO containers(id, name, image_id, image, config, created, state)"
+			" VALUES(?, ?, ?, ?, ?, ?, ?)",
+			"sssssin", c->id, c->name, c->image_id, c->image, c->config, c->created,
+			(int)c->state);
 
 	if (!st)
 		return -1;
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		if ((sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_CONSTRAINT)
-			return berth_error_setk(err, BERTH_ERR_CONFLICT, 0,
-						"Conflict. The container name \"/%s\" is already in "
-						"use by another container",
-						c->name);
+			return berth_error_setk(
+				err, BERTH_ERR_CONFLICT, 0,
+				"Conflict. The container name \"/%s\" is already in "
+				"use by another container",
+				c->name);
 		return db_error(s, err, "add container");
 	}
 	return 0;
@@ -538,8 +539,7 @@ not_found:
 	return NULL;
 }
 
-int store_container_list(struct store *s, struct store_container ***out,
-			 struct berth_error **err)
+int store_container_list(struct store *s, struct store_container ***out, struct berth_error **err)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	struct store_container **v = xcalloc(1, sizeof(*v));

@@ -34,12 +34,12 @@ void store_rollback(struct store *s);
 
 /* Images. */
 struct store_image {
-	char *id;         /* "sha256:<hex>" of the config */
-	char *config;     /* the image config JSON */
-	int64_t created;  /* ns since the epoch, from the config */
-	long long size;   /* bytes of the layers' files */
-	char **layers;    /* chain IDs, bottom first, NULL-terminated */
-	char **tags;      /* normalised references naming it ("docker.io/library/busybox:latest") */
+	char *id;	 /* "sha256:<hex>" of the config */
+	char *config;	 /* the image config JSON */
+	int64_t created; /* ns since the epoch, from the config */
+	long long size;	 /* bytes of the layers' files */
+	char **layers;	 /* chain IDs, bottom first, NULL-terminated */
+	char **tags;	 /* normalised references naming it ("docker.io/library/busybox:latest") */
 };
 void store_image_free(struct store_image *img);
 static inline void store_image_freep(struct store_image **img)
@@ -71,8 +71,8 @@ char *store_tag_get(struct store *s, const char *ref, struct berth_error **err);
 int store_tag_delete(struct store *s, const char *ref, struct berth_error **err);
 
 /* Layers, shared between images, named by chain ID, with a reference count. */
-int store_layer_add(struct store *s, const char *chain_id, const char *diff_id,
-		    const char *parent, long long size, struct berth_error **err);
+int store_layer_add(struct store *s, const char *chain_id, const char *diff_id, const char *parent,
+		    long long size, struct berth_error **err);
 bool store_layer_exists(struct store *s, const char *chain_id);
 /* Layers no image refers to any more (to be removed from disk). */
 int store_layer_unused(struct store *s, char ***chain_ids, struct berth_error **err);
@@ -91,14 +91,14 @@ enum store_container_state {
 const char *store_container_state_name(enum store_container_state st);
 
 struct store_container {
-	char *id;       /* 64 hex */
-	char *name;     /* without the leading slash */
+	char *id;	/* 64 hex */
+	char *name;	/* without the leading slash */
 	char *image_id; /* "sha256:<hex>" */
-	char *image;    /* as the user named it */
-	char *config;   /* berth's container config JSON (Config, HostConfig) */
+	char *image;	/* as the user named it */
+	char *config;	/* berth's container config JSON (Config, HostConfig) */
 	int64_t created;
 	enum store_container_state state;
-	pid_t pid;         /* container init in the host's pid namespace, 0 if none */
+	pid_t pid;	   /* container init in the host's pid namespace, 0 if none */
 	pid_t monitor_pid; /* 0 if none */
 	int exit_code;
 	int64_t started_at;
@@ -115,14 +115,12 @@ static inline void store_container_freep(struct store_container **c)
 }
 
 /* Inserts a new container; a taken name fails with BERTH_ERR_CONFLICT. */
-int store_container_add(struct store *s, const struct store_container *c,
-			struct berth_error **err);
+int store_container_add(struct store *s, const struct store_container *c, struct berth_error **err);
 /* By full ID, unique ID prefix or name. NULL and BERTH_ERR_NOT_FOUND when none. */
 struct store_container *store_container_find(struct store *s, const char *what,
 					     struct berth_error **err);
 /* Every container, newest first. */
-int store_container_list(struct store *s, struct store_container ***out,
-			 struct berth_error **err);
+int store_container_list(struct store *s, struct store_container ***out, struct berth_error **err);
 /* Writes the run-time fields (state, pids, exit code, times, restart count, oom, error). */
 int store_container_update_state(struct store *s, const struct store_container *c,
 				 struct berth_error **err);

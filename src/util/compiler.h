@@ -10,14 +10,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define _cleanup_(f)      __attribute__((cleanup(f)))
-#define _unused_          __attribute__((unused))
-#define _noreturn_        __attribute__((noreturn))
-#define _printf_(a, b)    __attribute__((format(printf, a, b)))
-#define _warn_unused_     __attribute__((warn_unused_result))
-#define ARRAY_SIZE(a)     (sizeof(a) / sizeof((a)[0]))
-#define STRINGIFY_(x)     #x
-#define STRINGIFY(x)      STRINGIFY_(x)
+#define _cleanup_(f)   __attribute__((cleanup(f)))
+#define _unused_       __attribute__((unused))
+#define _noreturn_     __attribute__((noreturn))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _warn_unused_  __attribute__((warn_unused_result))
+#define ARRAY_SIZE(a)  (sizeof(a) / sizeof((a)[0]))
+#define STRINGIFY_(x)  #x
+#define STRINGIFY(x)   STRINGIFY_(x)
 
 /* Cleanup functions keep errno so that error paths can still report it. */
 static inline void freep(void *p)
@@ -61,11 +61,11 @@ static inline void strv_freep(char ***v)
 	errno = saved;
 }
 
-#define _cleanup_free_     _cleanup_(freep)
-#define _cleanup_close_    _cleanup_(closep)
+#define _cleanup_free_	   _cleanup_(freep)
+#define _cleanup_close_	   _cleanup_(closep)
 #define _cleanup_fclose_   _cleanup_(fclosep)
 #define _cleanup_closedir_ _cleanup_(closedirp)
-#define _cleanup_strv_     _cleanup_(strv_freep)
+#define _cleanup_strv_	   _cleanup_(strv_freep)
 
 /* Hand ownership on: returns the pointer and clears the variable. */
 #define steal_ptr(pp)                                                                              \

@@ -14,11 +14,11 @@
 /* What kind of failure, for mapping to Docker's exit codes and API status. */
 enum berth_error_kind {
 	BERTH_ERR_GENERIC = 0,
-	BERTH_ERR_NOT_FOUND,      /* no such image, container... */
-	BERTH_ERR_CONFLICT,       /* name in use, image in use */
-	BERTH_ERR_INVALID,        /* bad argument or input */
+	BERTH_ERR_NOT_FOUND,	  /* no such image, container... */
+	BERTH_ERR_CONFLICT,	  /* name in use, image in use */
+	BERTH_ERR_INVALID,	  /* bad argument or input */
 	BERTH_ERR_CANNOT_EXECUTE, /* the command exists but cannot run: 126 */
-	BERTH_ERR_NO_COMMAND,     /* the command was not found: 127 */
+	BERTH_ERR_NO_COMMAND,	  /* the command was not found: 127 */
 };
 
 struct berth_error {

@@ -24,11 +24,11 @@ void log_set_fd(int fd);
 void log_write(enum log_level level, const char *domain, int errnum, const char *fmt, ...)
 	_printf_(4, 5);
 
-#define log_debug(...) log_write(LOG_LEVEL_DEBUG, LOG_DOMAIN, 0, __VA_ARGS__)
-#define log_info(...)  log_write(LOG_LEVEL_INFO, LOG_DOMAIN, 0, __VA_ARGS__)
-#define log_warn(...)  log_write(LOG_LEVEL_WARN, LOG_DOMAIN, 0, __VA_ARGS__)
-#define log_error(...) log_write(LOG_LEVEL_ERROR, LOG_DOMAIN, 0, __VA_ARGS__)
-#define log_warn_errno(e, ...)  log_write(LOG_LEVEL_WARN, LOG_DOMAIN, (e), __VA_ARGS__)
+#define log_debug(...)		log_write(LOG_LEVEL_DEBUG, LOG_DOMAIN, 0, __VA_ARGS__)
+#define log_info(...)		log_write(LOG_LEVEL_INFO, LOG_DOMAIN, 0, __VA_ARGS__)
+#define log_warn(...)		log_write(LOG_LEVEL_WARN, LOG_DOMAIN, 0, __VA_ARGS__)
+#define log_error(...)		log_write(LOG_LEVEL_ERROR, LOG_DOMAIN, 0, __VA_ARGS__)
+#define log_warn_errno(e, ...)	log_write(LOG_LEVEL_WARN, LOG_DOMAIN, (e), __VA_ARGS__)
 #define log_error_errno(e, ...) log_write(LOG_LEVEL_ERROR, LOG_DOMAIN, (e), __VA_ARGS__)
 
 #endif

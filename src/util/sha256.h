@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#define SHA256_HEX_LEN    64
+#define SHA256_HEX_LEN 64
 /* "sha256:" + 64 hex + NUL */
 #define SHA256_DIGEST_LEN 72
 

@@ -93,11 +93,13 @@ bad_import() {
 	local what=$1 file=$2 before after
 	before=$(ls "$BERTH_ROOT/layers" | sort | tr '\n' ' ')
 	run_berth 125 import "$file" "bad:$what"
+	local import_output=$output
 	after=$(ls "$BERTH_ROOT/layers" | sort | tr '\n' ' ')
 	assert "$after" == "$before" "no layer left by $what"
 	run_berth images -q bad
 	assert "$output" == "" "no image from $what"
-	assert "$(ls "$BERTH_ROOT/blobs/sha256" | grep -c tmp)" == "0" "no temporary blob"
+	assert "$(ls -a "$BERTH_ROOT/blobs/sha256" | grep -c tmp)" == "0" "no temporary blob"
+	output=$import_output
 }
 
 @test "corrupt, truncated and empty archives are refused" {
