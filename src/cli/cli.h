@@ -3,6 +3,7 @@
 #define BERTH_CLI_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "store/store.h"
 #include "util/error.h"
@@ -34,6 +35,9 @@ struct table *table_new(int columns);
 void table_add(struct table *t, const char *const *cells);
 void table_print(struct table *t);
 void table_free(struct table *t);
+
+/* How long ago ns (an epoch time) was, as Docker prints it, with suffix: "3 minutes ago". */
+char *cli_since(int64_t ns, const char *suffix);
 
 /* Verbs. */
 int cmd_import(int argc, char **argv);

@@ -7,14 +7,6 @@
 #include "util/json.h"
 #include "util/strbuf.h"
 #include "util/strutil.h"
-#include "util/timeutil.h"
-
-static char *ago(int64_t ns)
-{
-	char buf[64];
-	format_human_since((time_now_ns() - ns) / 1000000000LL, buf, sizeof(buf));
-	return xstrdup(buf);
-}
 
 static char *status_of(const struct store_container *c)
 {
@@ -24,13 +16,11 @@ static char *status_of(const struct store_container *c)
 	switch (c->state) {
 	case STORE_CONTAINER_RUNNING:
 	case STORE_CONTAINER_PAUSED:
-		when = ago(c->started_at);
-		/* "Up 3 seconds": the duration without " ago" */
-		when[strlen(when) - 4] = '\0';
+		when = cli_since(c->started_at, "");
 		return xasprintf("Up %s%s", when,
 				 c->state == STORE_CONTAINER_PAUSED ? " (Paused)" : "");
 	case STORE_CONTAINER_EXITED:
-		when = ago(c->finished_at);
+		when = cli_since(c->finished_at, " ago");
 		return xasprintf("Exited (%d) %s", c->exit_code, when);
 	default:
 		snprintf(buf, sizeof(buf), "%s",
@@ -67,7 +57,7 @@ static char *command_of(const struct store_container *c)
 static void ps_row(struct table *t, const struct store_container *c)
 {
 	_cleanup_free_ char *id = xstrndup(c->id, 12), *command = command_of(c);
-	_cleanup_free_ char *created = ago(c->created), *status = status_of(c);
+	_cleanup_free_ char *created = cli_since(c->created, " ago"), *status = status_of(c);
 	const char *cells[] = {id, c->image, command, created, status, "", c->name};
 
 	table_add(t, cells);

@@ -5,14 +5,8 @@
 #include "cli/cli.h"
 #include "image/image.h"
 #include "image/ref.h"
+#include "util/sha256.h"
 #include "util/strutil.h"
-#include "util/timeutil.h"
-
-static const char *short_id(const char *id)
-{
-	const char *c = strchr(id, ':');
-	return c ? c + 1 : id;
-}
 
 int cmd_import(int argc, char **argv)
 {
@@ -80,15 +74,15 @@ static void image_row(struct table *t, const struct store_image *img, const stru
 		      bool quiet, bool no_trunc)
 {
 	_cleanup_free_ char *repo = r ? image_ref_familiar_name(r) : xstrdup("<none>");
-	char created[64], size[32];
-	_cleanup_free_ char *id = no_trunc ? xstrdup(img->id) : xstrndup(short_id(img->id), 12);
+	_cleanup_free_ char *created = cli_since(img->created, " ago");
+	char size[32];
+	_cleanup_free_ char *id = no_trunc ? xstrdup(img->id) : xstrndup(digest_hex(img->id), 12);
 	const char *cells[5];
 
 	if (quiet) {
 		puts(id);
 		return;
 	}
-	format_human_since((time_now_ns() - img->created) / 1000000000LL, created, sizeof(created));
 	format_human_size((double)img->size, size, sizeof(size));
 	cells[0] = repo;
 	cells[1] = r && r->tag ? r->tag : "<none>";

@@ -359,10 +359,16 @@ int cmd_create(int argc, char **argv)
 	struct run_opts o = {0};
 	int r = parse_run(&o, "create", argc, argv);
 
-	if (r >= 0 && (s = cli_open_store()) && (r = create(s, &o, &id)) == 0)
+	if (r < 0) {
+		json_decref(o.config);
+		return -r;
+	}
+	s = cli_open_store();
+	r = !s ? EXIT_ENGINE : create(s, &o, &id);
+	if (r == 0)
 		puts(id);
 	json_decref(o.config);
-	return r < 0 ? -r : s ? r : EXIT_ENGINE;
+	return r;
 }
 
 static int start_and_attach(struct store *s, struct run_opts *o, const char *id)

@@ -2,6 +2,7 @@
 
 #include "cli/cli.h"
 #include "util/strutil.h"
+#include "util/timeutil.h"
 
 #define TABLE_MINWIDTH 10
 #define TABLE_PADDING  3
@@ -67,4 +68,12 @@ void table_free(struct table *t)
 		free(t->cells[i]);
 	free(t->cells);
 	free(t);
+}
+
+char *cli_since(int64_t ns, const char *suffix)
+{
+	char buf[64];
+
+	format_human_duration((time_now_ns() - ns) / 1000000000LL, buf, sizeof(buf));
+	return xasprintf("%s%s", buf, suffix);
 }

@@ -15,8 +15,6 @@
 #include "util/strutil.h"
 #include "util/timeutil.h"
 
-#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 char *container_dir(const struct store *s, const char *id)
 {
 	return xasprintf("%s/containers/%s", s->root, id);
@@ -74,7 +72,7 @@ static json_t *merge_env(const json_t *image_env, const json_t *env)
 	}
 	json_array_foreach(out, i, v) has_path |= str_has_prefix(json_string_value(v), "PATH=");
 	if (!has_path)
-		json_array_insert_new(out, 0, json_string(DEFAULT_PATH));
+		json_array_insert_new(out, 0, json_string("PATH=" RUNTIME_DEFAULT_PATH));
 	return out;
 }
 

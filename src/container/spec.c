@@ -5,13 +5,8 @@
 #include "image/image.h"
 #include "runtime/caps.h"
 #include "util/json.h"
+#include "util/sha256.h"
 #include "util/strutil.h"
-
-static const char *hex_of(const char *digest)
-{
-	const char *c = strchr(digest, ':');
-	return c ? c + 1 : digest;
-}
 
 static bool env_has(char *const *env, const char *key)
 {
@@ -154,7 +149,7 @@ static int image_layers(struct runtime_spec *spec, struct store *s, const char *
 	n = strv_len(img->layers);
 	spec->lowers = xcalloc(n + 1, sizeof(char *));
 	for (size_t i = 0; i < n; i++) /* overlay wants the top layer first */
-		spec->lowers[i] = xasprintf("%s/diff", hex_of(img->layers[n - 1 - i]));
+		spec->lowers[i] = xasprintf("%s/diff", digest_hex(img->layers[n - 1 - i]));
 	spec->layers_dir = xasprintf("%s/layers", s->root);
 	return 0;
 }

@@ -14,20 +14,14 @@
 #include "util/strutil.h"
 #include "util/timeutil.h"
 
-static const char *hex_of(const char *digest)
-{
-	const char *c = strchr(digest, ':');
-	return c ? c + 1 : digest;
-}
-
 char *image_layer_dir(const struct store *s, const char *chain_id)
 {
-	return xasprintf("%s/layers/%s/diff", s->root, hex_of(chain_id));
+	return xasprintf("%s/layers/%s/diff", s->root, digest_hex(chain_id));
 }
 
 static char *blob_path(const struct store *s, const char *digest)
 {
-	return xasprintf("%s/blobs/sha256/%s", s->root, hex_of(digest));
+	return xasprintf("%s/blobs/sha256/%s", s->root, digest_hex(digest));
 }
 
 struct store_image *image_lookup(struct store *s, const char *what, struct berth_error **err)
@@ -164,7 +158,7 @@ static int unpack_to_temp(struct store *s, int in_fd, struct unpacked_layer *l,
 static int commit_layer(struct store *s, struct unpacked_layer *l, const char *chain_id,
 			struct berth_error **err)
 {
-	_cleanup_free_ char *dst = xasprintf("%s/layers/%s", s->root, hex_of(chain_id));
+	_cleanup_free_ char *dst = xasprintf("%s/layers/%s", s->root, digest_hex(chain_id));
 	_cleanup_free_ char *blob = blob_path(s, l->res.diff_id);
 
 	if (rename(l->tmp_blob, blob) < 0)
@@ -303,7 +297,8 @@ static void remove_unused_layers(struct store *s, struct image_remove_result *re
 	if (store_layer_unused(s, &unused, NULL) < 0)
 		return;
 	for (size_t i = 0; unused[i]; i++) {
-		_cleanup_free_ char *dir = xasprintf("%s/layers/%s", s->root, hex_of(unused[i]));
+		_cleanup_free_ char *dir =
+			xasprintf("%s/layers/%s", s->root, digest_hex(unused[i]));
 		_cleanup_free_ char *blob = blob_path(s, unused[i]);
 		_cleanup_error_ struct berth_error *e = NULL;
 
@@ -328,7 +323,7 @@ static int check_users(struct store *s, const struct store_image *img, bool forc
 			err, BERTH_ERR_CONFLICT, 0,
 			"conflict: unable to remove repository reference \"%s\" "
 			"(must force) - container is using its referenced image %.12s",
-			what, hex_of(img->id));
+			what, digest_hex(img->id));
 	return 0;
 }
 
@@ -352,7 +347,7 @@ int image_remove(struct store *s, const char *what, bool force, struct image_rem
 		return berth_error_setk(err, BERTH_ERR_CONFLICT, 0,
 					"conflict: unable to delete %.12s (must be forced) - image "
 					"is referenced in multiple repositories",
-					hex_of(img->id));
+					digest_hex(img->id));
 	if ((!by_tag || ntags == 1) && check_users(s, img, force, what, err) < 0)
 		return -1;
 	if (store_begin(s, err) < 0)

@@ -24,7 +24,6 @@
 #include "util/log.h"
 #include "util/strutil.h"
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define PATH_MAX_LEN 4096
 
 int child_fail(struct child_error *ce, int kind, int errnum, const char *fmt, ...)
@@ -196,7 +195,7 @@ static int find_command(const char *argv0, char *const *env, char *out, size_t l
 		snprintf(out, len, "%s", argv0);
 		return 0;
 	}
-	for (const char *p = path ? path : DEFAULT_PATH; *p;) {
+	for (const char *p = path ? path : RUNTIME_DEFAULT_PATH; *p;) {
 		size_t n = strcspn(p, ":");
 		snprintf(out, len, "%.*s/%s", (int)n, n ? p : ".", argv0);
 		if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111))

@@ -15,6 +15,9 @@
 #include "runtime/seccomp.h"
 #include "util/error.h"
 
+/* The PATH a container gets when neither the image nor the user sets one (Docker's). */
+#define RUNTIME_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 enum runtime_net {
 	RUNTIME_NET_NONE, /* a new network namespace with only loopback */
 	RUNTIME_NET_HOST, /* the host's network namespace */

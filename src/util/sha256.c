@@ -55,3 +55,9 @@ void sha256_digest(const void *data, size_t len, char out[SHA256_DIGEST_LEN])
 	sha256_update(c, data, len);
 	sha256_finish(c, out);
 }
+
+const char *digest_hex(const char *digest)
+{
+	const char *c = strchr(digest, ':');
+	return c ? c + 1 : digest;
+}

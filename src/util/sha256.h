@@ -16,6 +16,9 @@ void sha256_update(struct sha256_ctx *c, const void *data, size_t len);
 void sha256_finish(struct sha256_ctx *c, char out[SHA256_DIGEST_LEN]);
 void sha256_free(struct sha256_ctx *c);
 
+/* The hex part of "sha256:<hex>" (or the whole string without an algorithm). */
+const char *digest_hex(const char *digest);
+
 /* One shot: "sha256:<hex>" of data. */
 void sha256_digest(const void *data, size_t len, char out[SHA256_DIGEST_LEN]);
 

@@ -183,30 +183,30 @@ void format_human_size(double bytes, char *buf, size_t len)
 	snprintf(buf, len, "%.3g%s", bytes, units[i]);
 }
 
-void format_human_since(long long s, char *buf, size_t len)
+void format_human_duration(long long s, char *buf, size_t len)
 {
 	long long h = (s + 1800) / 3600;
 
 	if (s < 1)
-		snprintf(buf, len, "Less than a second ago");
+		snprintf(buf, len, "Less than a second");
 	else if (s == 1)
-		snprintf(buf, len, "1 second ago");
+		snprintf(buf, len, "1 second");
 	else if (s < 60)
-		snprintf(buf, len, "%lld seconds ago", s);
+		snprintf(buf, len, "%lld seconds", s);
 	else if (s / 60 == 1)
-		snprintf(buf, len, "About a minute ago");
+		snprintf(buf, len, "About a minute");
 	else if (s / 60 < 60)
-		snprintf(buf, len, "%lld minutes ago", s / 60);
+		snprintf(buf, len, "%lld minutes", s / 60);
 	else if (h == 1)
-		snprintf(buf, len, "About an hour ago");
+		snprintf(buf, len, "About an hour");
 	else if (h < 48)
-		snprintf(buf, len, "%lld hours ago", h);
+		snprintf(buf, len, "%lld hours", h);
 	else if (h < 24 * 7 * 2)
-		snprintf(buf, len, "%lld days ago", h / 24);
+		snprintf(buf, len, "%lld days", h / 24);
 	else if (h < 24 * 30 * 2)
-		snprintf(buf, len, "%lld weeks ago", h / 24 / 7);
+		snprintf(buf, len, "%lld weeks", h / 24 / 7);
 	else if (h < 24 * 365 * 2)
-		snprintf(buf, len, "%lld months ago", h / 24 / 30);
+		snprintf(buf, len, "%lld months", h / 24 / 30);
 	else
-		snprintf(buf, len, "%lld years ago", s / 3600 / 24 / 365);
+		snprintf(buf, len, "%lld years", s / 3600 / 24 / 365);
 }

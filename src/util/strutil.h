@@ -32,7 +32,7 @@ char **strv_dup(char *const *v);
 int parse_size(const char *s, long long *out);
 /* Formats bytes like Docker's units.HumanSize ("1.99MB", "167MB", "0B"). */
 void format_human_size(double bytes, char *buf, size_t len);
-/* "3 minutes ago", like Docker's units.HumanDuration (+ " ago"). */
-void format_human_since(long long seconds, char *buf, size_t len);
+/* "3 minutes", "About an hour", like Docker's units.HumanDuration. */
+void format_human_duration(long long seconds, char *buf, size_t len);
 
 #endif

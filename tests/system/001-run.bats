@@ -126,7 +126,7 @@ setup() {
 	before=$(ls "$BERTH_ROOT/containers" 2>/dev/null | wc -l)
 	cgroups=$(find /sys/fs/cgroup -maxdepth 3 -path '*/berth/*' -type d 2>/dev/null | wc -l)
 	run_berth run --rm busybox true
-	run_berth run --rm busybox false 1 || true
+	run_berth 1 run --rm busybox false
 	assert "$(ls "$BERTH_ROOT/containers" 2>/dev/null | wc -l)" == "$before" "container folders"
 	assert "$(grep -c "$BERTH_ROOT" /proc/self/mountinfo)" == "0" "mounts under the root"
 	assert "$(find /sys/fs/cgroup -maxdepth 3 -path '*/berth/*' -type d 2>/dev/null | wc -l)" == "$cgroups" \
