@@ -1,5 +1,4 @@
 #define LOG_DOMAIN "image"
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -7,6 +6,7 @@
 #include "image/image.h"
 #include "image/ref.h"
 #include "image/tar.h"
+#include "util/curl.h"
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/log.h"
@@ -54,30 +54,34 @@ static int fetch_url(const char *url, const char *dir, struct berth_error **err)
 {
 	_cleanup_close_ int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	_cleanup_fclose_ FILE *f = NULL;
+	const struct curl_api *curl = curl_api_get(err);
 	char cerr[CURL_ERROR_SIZE] = "";
 	CURL *c;
 	CURLcode rc;
 	long status = 0;
 
+	if (!curl)
+		return -1;
 	if (fd < 0)
 		return berth_error_set(err, errno, "create a temporary file in '%s'", dir);
 	f = fdopen(dup(fd), "w");
-	c = curl_easy_init();
+	c = curl->easy_init();
 	if (!f || !c) {
-		curl_easy_cleanup(c);
+		if (c)
+			curl->easy_cleanup(c);
 		return berth_error_set(err, ENOMEM, "download '%s'", url);
 	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, f);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(c);
+	curl->easy_setopt(c, CURLOPT_URL, url);
+	curl->easy_setopt(c, CURLOPT_WRITEDATA, f);
+	curl->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl->easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+	curl->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	rc = curl->easy_perform(c);
+	curl->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl->easy_cleanup(c);
 	if (rc != CURLE_OK)
 		return berth_error_set(err, 0, "download '%s': %s", url,
-				       *cerr ? cerr : curl_easy_strerror(rc));
+				       *cerr ? cerr : curl->easy_strerror(rc));
 	if (status >= 400)
 		return berth_error_setk(err, BERTH_ERR_NOT_FOUND, 0,
 					"download '%s': HTTP status %ld", url, status);
@@ -240,7 +244,7 @@ int image_import(struct store *s, const struct image_import_opts *o, char **id,
 	if (!cfg)
 		goto out;
 	text = json_compact(cfg);
-	sha256_digest(text, strlen(text), digest);
+	sha256_of(text, strlen(text), digest);
 	cblob = blob_path(s, digest);
 	if (fs_write_atomic(cblob, text, strlen(text), 0600, err) < 0 ||
 	    commit_layer(s, &l, l.res.diff_id, err) < 0)

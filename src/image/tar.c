@@ -50,7 +50,7 @@ struct unpack {
 	int rootfd;
 	struct archive *outer; /* decompressor, "raw" format */
 	struct archive *inner; /* tar reader over the decompressed bytes */
-	struct sha256_ctx *sha;
+	struct sha256_stream *sha;
 	long long tar_bytes;
 	long long size;
 	int in_errno;	       /* reading in_fd failed */
@@ -72,7 +72,7 @@ static void unpack_freep(struct unpack **up)
 		archive_read_free(u->inner);
 	if (u->outer)
 		archive_read_free(u->outer);
-	sha256_free(u->sha);
+	sha256_stream_free(u->sha);
 	closep(&u->rootfd);
 	for (size_t i = 0; i < u->n_dirs; i++)
 		free(u->dirs[i].path);
@@ -141,7 +141,7 @@ static la_ssize_t tar_read(struct archive *a, void *data, const void **buf)
 		archive_set_error(a, archive_errno(u->outer), "%s", msg ? msg : CORRUPT_DATA);
 		return -1;
 	}
-	sha256_update(u->sha, u->tarbuf, n);
+	sha256_stream_update(u->sha, u->tarbuf, n);
 	u->tar_bytes += n;
 	if (n > 0 && u->tar_out_fd >= 0 && fs_write_all(u->tar_out_fd, u->tarbuf, n) < 0) {
 		u->out_errno = errno;
@@ -740,14 +740,14 @@ int image_tar_unpack(int in_fd, int tar_out_fd, const char *dest, struct image_u
 
 	u->in_fd = in_fd;
 	u->tar_out_fd = tar_out_fd;
-	u->sha = sha256_new();
+	u->sha = sha256_stream_new();
 	u->rootfd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (u->rootfd < 0)
 		return berth_error_set(err, errno, "open '%s'", dest);
 	if (open_readers(u, err) < 0 || extract_all(u, err) < 0 || drain(u, err) < 0 ||
 	    restore_dir_times(u, err) < 0)
 		return -1;
-	sha256_finish(steal_ptr(&u->sha), res->diff_id);
+	sha256_stream_finish(steal_ptr(&u->sha), res->diff_id);
 	res->size = u->size;
 	res->tar_size = u->tar_bytes;
 	return 0;

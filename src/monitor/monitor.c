@@ -373,7 +373,8 @@ static _noreturn_ void monitor_main(const struct monitor_config *mc, int client)
 	broadcast(&m, 'S', buf, (size_t)n);
 	event_loop(&m);
 	logfile_close(m.log);
-	update_state(&m, STORE_CONTAINER_EXITED, m.exit_code, NULL);
+	if (!mc->auto_remove)
+		update_state(&m, STORE_CONTAINER_EXITED, m.exit_code, NULL);
 	teardown(&m);
 	n = snprintf(buf, sizeof(buf), "%d", m.exit_code);
 	broadcast(&m, 'X', buf, (size_t)n);

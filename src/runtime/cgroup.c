@@ -556,6 +556,34 @@ int cgroup_enter(struct cgroup *cg, pid_t pid, struct berth_error **err)
 	return 0;
 }
 
+int cgroup_join_fds(struct cgroup *cg, int *fds, size_t max, struct berth_error **err)
+{
+	size_t n = 0;
+
+	if (cg->ops == &cgroup_v2_ops)
+		return 0;
+	for (size_t i = 0; i < cg->n_dirs && n < max; i++) {
+		_cleanup_free_ char *path = xasprintf("%s/tasks", cg->dirs[i]);
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+		if (fd < 0) {
+			while (n > 0)
+				close(fds[--n]);
+			return berth_error_set(err, errno, "open '%s'", path);
+		}
+		fds[n++] = fd;
+	}
+	return (int)n;
+}
+
+int cgroup_join_self(const int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (write(fds[i], "0", 1) != 1)
+			return -1;
+	return 0;
+}
+
 int cgroup_freeze(struct cgroup *cg, bool frozen, struct berth_error **err)
 {
 	const char *verb = frozen ? "freeze" : "thaw";
@@ -599,6 +627,13 @@ static int remove_dir(const char *dir, struct berth_error **err)
 
 int cgroup_destroy(struct cgroup *cg, struct berth_error **err)
 {
+	bool busy = false;
+
+	/* Usually the container is gone already: then the folders just go. */
+	for (size_t i = 0; i < cg->n_dirs; i++)
+		busy |= rmdir(cg->dirs[i]) < 0 && errno != ENOENT;
+	if (!busy)
+		return 0;
 	if (cg->ops->kill(cg, err) < 0)
 		return berth_error_wrap(err, "cannot remove cgroup '%s'", cg->path);
 	for (size_t i = 0; i < cg->n_dirs; i++) {

@@ -307,17 +307,39 @@ static int exec_process(const struct runtime_spec *spec, char **env, int sync_fd
 			  errno == EACCES ? "permission denied" : strerror(errno));
 }
 
-static int child_setup(const struct runtime_spec *spec, const struct runtime_stdio *io, int sync_fd,
-		       struct child_error *ce)
+/* What the child of runtime_spawn() works from (its copy of the parent's memory). */
+struct child_args {
+	const struct runtime_spec *spec;
+	const struct runtime_stdio *io;
+	int sync_fd;
+	int join_fds[16]; /* cgroup_join_fds(), or none: the parent moves us and says 'G' */
+	size_t n_join;
+};
+
+/* Into the container's cgroup first: all it does is charged there. */
+static int join_cgroup(const struct child_args *a, struct child_error *ce)
 {
-	struct child_user u;
 	char go;
 
-	if (read(sync_fd, &go, 1) != 1)
+	if (a->n_join > 0) {
+		if (cgroup_join_self(a->join_fds, a->n_join) < 0)
+			return child_fail(ce, 0, errno, "join the container's cgroup");
+	} else if (read(a->sync_fd, &go, 1) != 1) {
 		return child_fail(ce, 0, errno, "wait for the parent");
+	}
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		return child_fail(ce, 0, errno, "unshare the cgroup namespace");
-	if (rootfs_setup(spec, ce) < 0)
+	return 0;
+}
+
+static int child_setup(const struct child_args *a, struct child_error *ce)
+{
+	const struct runtime_spec *spec = a->spec;
+	const struct runtime_stdio *io = a->io;
+	int sync_fd = a->sync_fd;
+	struct child_user u;
+
+	if (join_cgroup(a, ce) < 0 || rootfs_setup(spec, ce) < 0)
 		return -1;
 	if (sethostname(spec->hostname, strlen(spec->hostname)) < 0)
 		return child_fail(ce, 0, errno, "sethostname");
@@ -352,8 +374,7 @@ static void reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-static _noreturn_ void child_main(const struct runtime_spec *spec, const struct runtime_stdio *io,
-				  int sync_fd)
+static _noreturn_ void child_main(const struct child_args *a)
 {
 	struct child_error ce = {0};
 	char buf[sizeof(ce.msg) + 2];
@@ -363,9 +384,9 @@ static _noreturn_ void child_main(const struct runtime_spec *spec, const struct 
 	reset_signals();
 	/* Our own descriptors must not reach the container's process. */
 	syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
-	child_setup(spec, io, sync_fd, &ce);
+	child_setup(a, &ce);
 	n = snprintf(buf, sizeof(buf), "E%c%s", '0' + ce.kind, ce.msg);
-	if (write(sync_fd, buf, (size_t)n) < 0) {
+	if (write(a->sync_fd, buf, (size_t)n) < 0) {
 		/* the parent is gone: nobody to tell */
 	}
 	_exit(ce.kind == BERTH_ERR_NO_COMMAND	    ? 127
@@ -435,26 +456,36 @@ int runtime_spawn(const struct runtime_spec *spec, struct cgroup *cg,
 		  const struct runtime_stdio *io, struct runtime_process *out,
 		  struct berth_error **err)
 {
-	int sv[2];
+	struct child_args a = {.spec = spec, .io = io};
+	int sv[2], n, status;
 	pid_t pid;
-	int status;
 
 	out->pid = 0;
 	out->pty_master = -1;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return berth_error_set(err, errno, "socketpair");
+	n = cg ? cgroup_join_fds(cg, a.join_fds, ARRAY_SIZE(a.join_fds), err) : 0;
+	if (n < 0)
+		return -1;
+	a.n_join = (size_t)n;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		berth_error_set(err, errno, "socketpair");
+		goto close_join;
+	}
 	pid = sys_clone_fork(clone_flags(spec));
 	if (pid < 0) {
 		close(sv[0]);
 		close(sv[1]);
-		return berth_error_set(err, errno, "clone the container's init");
+		berth_error_set(err, errno, "clone the container's init");
+		goto close_join;
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		child_main(spec, io, sv[1]);
+		a.sync_fd = sv[1];
+		child_main(&a);
 	}
 	close(sv[1]);
-	if ((cg && cgroup_enter(cg, pid, err) < 0) || write(sv[0], "G", 1) != 1 ||
+	for (size_t i = 0; i < a.n_join; i++)
+		close(a.join_fds[i]);
+	if ((!a.n_join && ((cg && cgroup_enter(cg, pid, err) < 0) || write(sv[0], "G", 1) != 1)) ||
 	    wait_child_report(sv[0], pid, out, err) < 0) {
 		if (err && !*err)
 			berth_error_set(err, errno, "start the container");
@@ -469,6 +500,10 @@ int runtime_spawn(const struct runtime_spec *spec, struct cgroup *cg,
 	close(sv[0]);
 	out->pid = pid;
 	return 0;
+close_join:
+	for (size_t i = 0; i < a.n_join; i++)
+		close(a.join_fds[i]);
+	return -1;
 }
 
 static const struct {

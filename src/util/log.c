@@ -48,8 +48,11 @@ void log_write(enum log_level level, const char *domain, int errnum, const char 
 
 	if (level < current_level)
 		return;
-	n = snprintf(buf, sizeof(buf), "berth[%d] %s: %s: ", (int)getpid(), level_names[level],
-		     domain);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	n = snprintf(buf, sizeof(buf), "berth[%d] %ld.%06ld %s: %s: ", (int)getpid(),
+		     (long)ts.tv_sec, ts.tv_nsec / 1000, level_names[level], domain);
 	va_start(ap, fmt);
 	if (n > 0 && (size_t)n < sizeof(buf))
 		n += vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);

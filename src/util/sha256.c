@@ -1,59 +1,55 @@
-#include <openssl/evp.h>
-#include <stdio.h>
+/* SHA-256 by nettle: small, and without libcrypto's cost at every berth start. */
+#include <nettle/sha2.h>
 
 #include "util/compiler.h"
-#include "util/error.h"
 #include "util/sha256.h"
+#include "util/strutil.h"
 
-struct sha256_ctx {
-	EVP_MD_CTX *md;
+struct sha256_stream {
+	struct sha256_ctx ctx; /* nettle's */
 };
 
-struct sha256_ctx *sha256_new(void)
+struct sha256_stream *sha256_stream_new(void)
 {
-	struct sha256_ctx *c = malloc(sizeof(*c));
+	struct sha256_stream *s = xmalloc(sizeof(*s));
 
-	if (!c || !(c->md = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(c->md, EVP_sha256(), NULL))
-		BUG("cannot initialise sha256");
-	return c;
+	sha256_init(&s->ctx);
+	return s;
 }
 
-void sha256_update(struct sha256_ctx *c, const void *data, size_t len)
+void sha256_stream_update(struct sha256_stream *s, const void *data, size_t len)
 {
-	EVP_DigestUpdate(c->md, data, len);
+	sha256_update(&s->ctx, len, data);
 }
 
-void sha256_finish(struct sha256_ctx *c, char out[SHA256_DIGEST_LEN])
+void sha256_stream_finish(struct sha256_stream *s, char out[SHA256_DIGEST_LEN])
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char md[32];
-	unsigned int n = 0;
+	uint8_t md[SHA256_DIGEST_SIZE];
 	char *p = out;
 
-	EVP_DigestFinal_ex(c->md, md, &n);
+	sha256_digest(&s->ctx, sizeof(md), md);
 	memcpy(p, "sha256:", 7);
 	p += 7;
-	for (unsigned int i = 0; i < 32; i++) {
+	for (size_t i = 0; i < sizeof(md); i++) {
 		*p++ = hex[md[i] >> 4];
 		*p++ = hex[md[i] & 15];
 	}
 	*p = '\0';
-	sha256_free(c);
+	sha256_stream_free(s);
 }
 
-void sha256_free(struct sha256_ctx *c)
+void sha256_stream_free(struct sha256_stream *s)
 {
-	if (!c)
-		return;
-	EVP_MD_CTX_free(c->md);
-	free(c);
+	free(s);
 }
 
-void sha256_digest(const void *data, size_t len, char out[SHA256_DIGEST_LEN])
+void sha256_of(const void *data, size_t len, char out[SHA256_DIGEST_LEN])
 {
-	struct sha256_ctx *c = sha256_new();
-	sha256_update(c, data, len);
-	sha256_finish(c, out);
+	struct sha256_stream *s = sha256_stream_new();
+
+	sha256_stream_update(s, data, len);
+	sha256_stream_finish(s, out);
 }
 
 const char *digest_hex(const char *digest)

@@ -128,6 +128,25 @@ static struct blob build(const struct spec *specs, size_t n)
 	return (struct blob){buf, used};
 }
 
+/*
+ * The four compressions by name: archive_write_add_filter(code) would link
+ * every writer of libarchive (and libxml2 with them) into the test.
+ */
+static int add_filter(struct archive *a, int filter)
+{
+	switch (filter) {
+	case ARCHIVE_FILTER_GZIP:
+		return archive_write_add_filter_gzip(a);
+	case ARCHIVE_FILTER_XZ:
+		return archive_write_add_filter_xz(a);
+	case ARCHIVE_FILTER_ZSTD:
+		return archive_write_add_filter_zstd(a);
+	case ARCHIVE_FILTER_BZIP2:
+		return archive_write_add_filter_bzip2(a);
+	}
+	return ARCHIVE_FATAL;
+}
+
 /* in compressed with filter (ARCHIVE_FILTER_GZIP...), unpadded. */
 static struct blob compress(const struct blob *in, int filter)
 {
@@ -137,7 +156,7 @@ static struct blob compress(const struct blob *in, int filter)
 	char *buf = xmalloc(cap);
 
 	assert_int_equal(archive_write_set_format_raw(a), ARCHIVE_OK);
-	assert_int_equal(archive_write_add_filter(a, filter), ARCHIVE_OK);
+	assert_int_equal(add_filter(a, filter), ARCHIVE_OK);
 	assert_int_equal(archive_write_set_bytes_per_block(a, 0), ARCHIVE_OK);
 	assert_int_equal(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
 	archive_entry_set_pathname(e, "data");
@@ -356,7 +375,7 @@ static void test_unpack_basic(void **state)
 	/* data after the end of the archive is part of the diff ID, as in Docker */
 	memset(b.data + b.len, 0, 20000);
 	b.len += 20000;
-	sha256_digest(b.data, b.len, want);
+	sha256_of(b.data, b.len, want);
 	if (unpack(&b, f->dest, out, &res, &err) < 0)
 		fail_msg("unpack failed: %s", err->msg);
 	assert_string_equal(res.diff_id, want);
@@ -381,7 +400,7 @@ static void test_unpack_compressed(void **state)
 	struct blob plain = build(basic_specs, ARRAY_SIZE(basic_specs));
 	char want[SHA256_DIGEST_LEN];
 
-	sha256_digest(plain.data, plain.len, want);
+	sha256_of(plain.data, plain.len, want);
 	for (size_t i = 0; i < ARRAY_SIZE(filters); i++) {
 		struct blob z = compress(&plain, filters[i]);
 		struct image_unpack_result res;
