@@ -1,6 +1,7 @@
 /* create and run: Docker's flags into an API-style container config. */
 #include <getopt.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 
 #include "cli/cli.h"
 #include "container/container.h"
@@ -186,6 +187,16 @@ static void add_tmpfs(struct run_opts *o, const char *v)
 	json_object_set_new(t, path, json_string(colon ? colon + 1 : ""));
 }
 
+/* The size of our terminal, for the container's to start with (docker's ConsoleSize). */
+static void set_console_size(struct run_opts *o)
+{
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0 && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0)
+		return;
+	json_object_set_new(o->hc, "ConsoleSize", json_pack("[i, i]", ws.ws_row, ws.ws_col));
+}
+
 static int run_usage(void)
 {
 	puts("Usage:  berth run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\n"
@@ -326,6 +337,8 @@ static int parse_run(struct run_opts *o, const char *cmd, int argc, char **argv)
 		return -EXIT_ENGINE;
 	}
 	json_object_set_new(o->cfg, "Image", json_string(argv[optind]));
+	if (json_is_true(json_object_get(o->cfg, "Tty")))
+		set_console_size(o);
 	if (optind + 1 < argc)
 		json_object_set_new(o->cfg, "Cmd", json_from_strv(argv + optind + 1));
 	json_object_set_new(

@@ -174,6 +174,11 @@ struct runtime_spec *container_spec(struct store *s, const struct store_containe
 	spec->argv = process_argv(cfg);
 	spec->tty = json_is_true(json_object_get(cfg, "Tty"));
 	spec->open_stdin = json_is_true(json_object_get(cfg, "OpenStdin"));
+	/* HostConfig.ConsoleSize: [height, width], as the Docker API has it */
+	spec->tty_rows = (unsigned short)json_integer_value(
+		json_array_get(json_object_get(hc, "ConsoleSize"), 0));
+	spec->tty_cols = (unsigned short)json_integer_value(
+		json_array_get(json_object_get(hc, "ConsoleSize"), 1));
 	spec->env = process_env(cfg, spec->tty);
 	spec->cwd = xstrdup(wd && *wd ? wd : "/");
 	spec->user = xstrdup(user ? user : "");

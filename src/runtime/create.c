@@ -117,8 +117,9 @@ static int send_fd(int sock, char tag, int fd)
 }
 
 /* A terminal from the container's own devpts: the master goes to the parent. */
-static int setup_tty(int sync_fd, struct child_error *ce)
+static int setup_tty(const struct runtime_spec *spec, int sync_fd, struct child_error *ce)
 {
+	struct winsize ws = {.ws_row = spec->tty_rows, .ws_col = spec->tty_cols};
 	_cleanup_close_ int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	_cleanup_close_ int slave = -EBADF;
 	_cleanup_close_ int console = -EBADF;
@@ -129,6 +130,9 @@ static int setup_tty(int sync_fd, struct child_error *ce)
 	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (slave < 0)
 		return child_fail(ce, 0, errno, "open the terminal's peer");
+	/* The size is right before the process starts; later changes come from the monitor. */
+	if (ws.ws_row && ws.ws_col && ioctl(master, TIOCSWINSZ, &ws) < 0)
+		return child_fail(ce, 0, errno, "set the terminal's size");
 	if (send_fd(sync_fd, 'T', master) < 0)
 		return child_fail(ce, 0, errno, "send the terminal");
 	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
@@ -345,7 +349,7 @@ static int child_setup(const struct child_args *a, struct child_error *ce)
 		return child_fail(ce, 0, errno, "sethostname");
 	if (spec->net == RUNTIME_NET_NONE && loopback_up(ce) < 0)
 		return -1;
-	if (spec->tty ? setup_tty(sync_fd, ce) : setup_stdio(io, ce))
+	if (spec->tty ? setup_tty(spec, sync_fd, ce) : setup_stdio(io, ce))
 		return -1;
 	if (rootfs_finish(spec, ce) < 0 || set_rlimits(spec, ce) < 0)
 		return -1;

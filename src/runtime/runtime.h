@@ -48,6 +48,7 @@ struct runtime_spec {
 	char *user;  /* "", "name", "uid", "name:group", "uid:gid" */
 	char *hostname;
 	bool tty, open_stdin, readonly, privileged, no_new_privs, init;
+	unsigned short tty_rows, tty_cols; /* the terminal's first size; 0 = unknown */
 	uint64_t caps;
 	bool seccomp;		/* load the default profile */
 	struct seccomp_bpf bpf; /* compiled before spawning when seccomp is set */
