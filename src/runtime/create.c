@@ -351,11 +351,11 @@ static int child_setup(const struct child_args *a, struct child_error *ce)
 		return -1;
 	if (spec->tty ? setup_tty(spec, sync_fd, ce) : setup_stdio(io, ce))
 		return -1;
-	if (rootfs_finish(spec, ce) < 0 || set_rlimits(spec, ce) < 0)
+	/* The working directory is made before the root may turn read-only, as in Docker. */
+	if (mkdir_p_chdir(spec->cwd, ce) < 0 || rootfs_finish(spec, ce) < 0 ||
+	    set_rlimits(spec, ce) < 0)
 		return -1;
 	if (user_resolve(spec->user, &u, ce) < 0)
-		return -1;
-	if (mkdir_p_chdir(spec->cwd, ce) < 0)
 		return -1;
 	if (!spec->no_new_privs && load_seccomp(spec, ce) < 0)
 		return -1;

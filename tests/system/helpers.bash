@@ -27,6 +27,7 @@ BERTH=${BERTH:-$BUILD/src/cli/berth}
 BERTH_TIMEOUT=${BERTH_TIMEOUT:-60}
 BERTH_LEAK_CHECKS=${BERTH_LEAK_CHECKS:-containers images mounts cgroups processes}
 BERTH_PROBE=${BERTH_PROBE:-$BUILD/tests/helpers/berth-probe}
+BERTH_ENOSYS=${BERTH_ENOSYS:-$BUILD/tests/helpers/berth-enosys}
 BUSYBOX_TAR=${BUSYBOX_TAR:-$BERTH_TOP/build/busybox-rootfs.tar}
 export BERTH BUILD BUSYBOX_TAR
 
