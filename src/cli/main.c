@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "config.h"
 #include "util/log.h"
+#include "util/proctitle.h"
 #include "util/strutil.h"
 
 struct cli_globals cli_globals;
@@ -171,6 +172,7 @@ int main(int argc, char **argv)
 	cli_globals.runroot = (env = getenv("BERTH_RUNROOT")) && *env ? env : BERTH_DEFAULT_RUNROOT;
 	if ((env = getenv("BERTH_LOG_LEVEL")) && *env)
 		log_set_level_name(env);
+	proctitle_init(argc, argv);
 	opterr = 0;
 	first = parse_globals(argc, argv);
 	if (first < 0)

@@ -1,5 +1,7 @@
 #define LOG_DOMAIN "image"
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include "config.h"
@@ -111,8 +113,8 @@ static int open_source(const struct store *s, const char *source, struct berth_e
 }
 
 struct unpacked_layer {
-	char *tmp_dir;	/* <root>/layers/tmp-XXXXXX, holding diff/ */
-	char *tmp_blob; /* <root>/blobs/sha256/.tmp-XXXXXX */
+	char *tmp_dir;	/* <root>/layers/tmp-<pid>-XXXXXX, holding diff/ */
+	char *tmp_blob; /* <root>/blobs/sha256/.tmp-<pid>-XXXXXX */
 	struct image_unpack_result res;
 };
 
@@ -127,6 +129,31 @@ static void unpacked_layer_release(struct unpacked_layer *l)
 	l->tmp_dir = l->tmp_blob = NULL;
 }
 
+/*
+ * Temporary files and folders carry the pid of their writer ("tmp-<pid>-…",
+ * ".tmp-<pid>-…", "<name>.tmp-<pid>"). Those of a process that is gone were
+ * left by a crash: they go.
+ */
+static void remove_stale_temps(const char *dir)
+{
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		const char *t = strstr(de->d_name, "tmp-");
+		long pid;
+
+		if (!t || (t != de->d_name && t[-1] != '.'))
+			continue;
+		pid = strtol(t + 4, NULL, 10);
+		if (pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		_cleanup_free_ char *path = xasprintf("%s/%s", dir, de->d_name);
+		log_info("removing '%s', left by a crash", path);
+		fs_rm_rf(path, NULL);
+	}
+}
+
 static int unpack_to_temp(struct store *s, int in_fd, struct unpacked_layer *l,
 			  struct berth_error **err)
 {
@@ -137,7 +164,9 @@ static int unpack_to_temp(struct store *s, int in_fd, struct unpacked_layer *l,
 
 	if (fs_mkdir_p(layers, 0700, err) < 0 || fs_mkdir_p(blobs, 0700, err) < 0)
 		return -1;
-	l->tmp_dir = xasprintf("%s/tmp-XXXXXX", layers);
+	remove_stale_temps(layers);
+	remove_stale_temps(blobs);
+	l->tmp_dir = xasprintf("%s/tmp-%d-XXXXXX", layers, (int)getpid());
 	if (!mkdtemp(l->tmp_dir)) {
 		free(steal_ptr(&l->tmp_dir));
 		return berth_error_set(err, errno, "create a folder in '%s'", layers);
@@ -145,7 +174,7 @@ static int unpack_to_temp(struct store *s, int in_fd, struct unpacked_layer *l,
 	diff = xasprintf("%s/diff", l->tmp_dir);
 	if (mkdir(diff, 0755) < 0)
 		return berth_error_set(err, errno, "mkdir '%s'", diff);
-	l->tmp_blob = xasprintf("%s/.tmp-XXXXXX", blobs);
+	l->tmp_blob = xasprintf("%s/.tmp-%d-XXXXXX", blobs, (int)getpid());
 	blob_fd = mkostemp(l->tmp_blob, O_CLOEXEC);
 	if (blob_fd < 0) {
 		free(steal_ptr(&l->tmp_blob));

@@ -16,6 +16,7 @@
 #include "store/store.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/proctitle.h"
 #include "util/strutil.h"
 #include "util/timeutil.h"
 
@@ -307,9 +308,12 @@ static int setup_process(struct monitor *m, int client, struct berth_error **err
 {
 	_cleanup_free_ char *rundir = xasprintf("%s/%s", m->mc->runroot, m->mc->id);
 	_cleanup_free_ char *logpath = xasprintf("%s/monitor.log", rundir);
+	_cleanup_free_ char *title = NULL;
 	sigset_t mask;
 	int fd;
 
+	title = xasprintf("berth-monitor %s", m->mc->id);
+	proctitle_set(title);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, SIG_IGN);

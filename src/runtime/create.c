@@ -22,6 +22,8 @@
 #include "util/compiler.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/proctitle.h"
+#include "util/strbuf.h"
 #include "util/strutil.h"
 
 #define PATH_MAX_LEN 4096
@@ -261,6 +263,18 @@ static int load_seccomp(const struct runtime_spec *spec, struct child_error *ce)
 	return 0;
 }
 
+/* "/sbin/docker-init -- CMD ARGS" in ps, as Docker's init shows. */
+static void set_init_title(const struct runtime_spec *spec)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addstr(&sb, "/sbin/docker-init --");
+	for (size_t i = 0; spec->argv[i]; i++)
+		strbuf_addf(&sb, " %s", spec->argv[i]);
+	proctitle_set(sb.buf);
+	strbuf_release(&sb);
+}
+
 /* PID 1 with --init: forwards signals to the process and reaps every zombie. */
 static _noreturn_ void run_reaper(pid_t child)
 {
@@ -301,6 +315,7 @@ static int exec_process(const struct runtime_spec *spec, char **env, int sync_fd
 			return child_fail(ce, 0, errno, "fork");
 		if (pid > 0) {
 			close(sync_fd);
+			set_init_title(spec);
 			run_reaper(pid);
 		}
 		sigprocmask(SIG_SETMASK, &old, NULL);

@@ -153,6 +153,9 @@ setup() {
 @test "--init runs a reaper as pid 1" {
 	run_berth run --rm --init busybox sh -c 'echo $$; sleep 0 & wait'
 	assert "$output" == "2" "the command is pid 2 under the init"
+	run_berth run --rm --init busybox sh -c 'tr "\0" " " </proc/1/cmdline'
+	assert "$output" =~ "^/sbin/docker-init -- sh -c tr " \
+		"pid 1 shows as Docker's init, not berth's command line on the host"
 }
 
 @test "--network none has only loopback, up" {

@@ -146,3 +146,22 @@ PY
 	done
 	assert "$(ls /tmp/berth-evil-* 2>/dev/null | wc -l)" == "0" "nothing written outside"
 }
+
+@test "what a crashed import left behind is removed by the next import" {
+	local name dead=999999
+	name=$(random_name crash)
+	# a pid that does not exist, as after a crash
+	while kill -0 $dead 2>/dev/null; do dead=$((dead - 1)); done
+	mkdir -p "$BERTH_ROOT/layers/tmp-$dead-abcdef/diff" "$BERTH_ROOT/blobs/sha256"
+	echo half >"$BERTH_ROOT/layers/tmp-$dead-abcdef/diff/file"
+	echo half >"$BERTH_ROOT/blobs/sha256/.tmp-$dead-abcdef"
+	echo half >"$BERTH_ROOT/blobs/sha256/0123.tmp-$dead"
+	# one of a live process stays
+	mkdir -p "$BERTH_ROOT/layers/tmp-$$-live"
+	run_berth import "$BUSYBOX_TAR" "$name"
+	assert "$(ls -a "$BERTH_ROOT/layers" "$BERTH_ROOT/blobs/sha256" | grep -c "tmp-$dead")" == "0" \
+		"temporaries of the dead writer removed"
+	assert "$(ls "$BERTH_ROOT/layers" | grep -c "tmp-$$-live")" == "1" "a live writer's kept"
+	rmdir "$BERTH_ROOT/layers/tmp-$$-live"
+	run_berth rmi "$name"
+}
