@@ -10,6 +10,7 @@
 #include "runtime/internal.h"
 #include "runtime/syscall.h"
 #include "util/compiler.h"
+#include "util/strutil.h"
 
 #define PROC_FD_PATH_LEN 32
 
@@ -295,6 +296,74 @@ static int mask_paths(int rootfd, struct child_error *ce)
 	return 0;
 }
 
+/* Splits a mountinfo line into its mount point, file system type and super options. */
+static bool parse_mountinfo_line(char *line, char **mnt, char **type, char **opts)
+{
+	char *f[10];
+	int n = 0;
+	char *sep = strstr(line, " - ");
+
+	if (!sep)
+		return false;
+	*sep = '\0';
+	for (char *p = line; n < 5 && (p = strchr(p, ' ')); p++)
+		f[n++] = p + 1;
+	if (n < 5)
+		return false;
+	*mnt = f[3];
+	*strchr(*mnt, ' ') = '\0';
+	*type = sep + 3;
+	f[0] = strchr(*type, ' ');
+	if (!f[0] || !(f[1] = strchr(f[0] + 1, ' ')))
+		return false;
+	*f[0] = '\0';
+	*opts = f[1] + 1;
+	(*opts)[strcspn(*opts, "\n")] = '\0';
+	/* the access mode is the mount's to choose */
+	if (str_has_prefix(*opts, "rw,") || str_has_prefix(*opts, "ro,"))
+		*opts += 3;
+	else if (!strcmp(*opts, "rw") || !strcmp(*opts, "ro"))
+		*opts += 2;
+	return true;
+}
+
+/*
+ * /sys/fs/cgroup as Docker gives it: the host's cgroup hierarchies mounted
+ * again from inside the container's cgroup namespace, so the container sees
+ * its own cgroup as the root; read-only unless privileged.
+ */
+static int mount_cgroups(int rootfd, const struct runtime_spec *spec, struct child_error *ce)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+	_cleanup_free_ char *line = NULL;
+	unsigned long ro = spec->privileged ? 0 : MS_RDONLY;
+	unsigned long flags = MS_NOSUID | MS_NOEXEC | MS_NODEV;
+	size_t cap = 0;
+	bool tmpfs = false;
+
+	while (f && getline(&line, &cap, f) > 0) {
+		char *mnt, *type, *opts, dest[PATH_MAX];
+
+		if (!parse_mountinfo_line(line, &mnt, &type, &opts) ||
+		    (strcmp(type, "cgroup") != 0 && strcmp(type, "cgroup2") != 0))
+			continue;
+		if (strcmp(mnt, "/sys/fs/cgroup") == 0)
+			return mount_in_root(rootfd, mnt, type, type, flags | ro, NULL, 0, ce);
+		if (!str_has_prefix(mnt, "/sys/fs/cgroup/") || strchr(mnt + 15, '/'))
+			continue;
+		if (!tmpfs && mount_in_root(rootfd, "/sys/fs/cgroup", "tmpfs", "tmpfs", flags,
+					    "mode=755", 0, ce) < 0)
+			return -1;
+		tmpfs = true;
+		snprintf(dest, sizeof(dest), "%s", mnt);
+		if (mount_in_root(rootfd, dest, type, type, flags | ro, opts, 0, ce) < 0)
+			return -1;
+	}
+	if (tmpfs && ro && remount_ro(rootfd, "/sys/fs/cgroup", 0) < 0)
+		return child_fail(ce, 0, errno, "remount /sys/fs/cgroup read-only");
+	return 0;
+}
+
 static int default_mounts_setup(int rootfd, const struct runtime_spec *spec, struct child_error *ce)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(default_mounts); i++) {
@@ -303,14 +372,9 @@ static int default_mounts_setup(int rootfd, const struct runtime_spec *spec, str
 
 		if (spec->privileged && strcmp(m->type, "sysfs") == 0)
 			flags &= ~(unsigned long)MS_RDONLY;
-		if (spec->net == RUNTIME_NET_HOST && strcmp(m->type, "sysfs") == 0) {
-			/* sysfs belongs to the network namespace: bind the host's. */
-			if (mount_in_root(rootfd, m->dest, NULL, "/sys",
-					  MS_BIND | MS_REC | (flags & MS_RDONLY), NULL, 0, ce) < 0)
-				return -1;
-			continue;
-		}
 		if (mount_in_root(rootfd, m->dest, m->type, m->type, flags, m->data, 0, ce) < 0)
+			return -1;
+		if (strcmp(m->type, "sysfs") == 0 && mount_cgroups(rootfd, spec, ce) < 0)
 			return -1;
 		if (strcmp(m->dest, "/dev") == 0 && populate_dev(rootfd, spec, ce) < 0)
 			return -1;

@@ -45,3 +45,15 @@ setup() {
 	run_berth run --rm --ulimit nofile=1024:2048 busybox sh -c 'ulimit -n; ulimit -Hn'
 	assert "$output" == $'1024\n2048' "soft and hard nofile"
 }
+
+@test "/sys/fs/cgroup shows the container's own cgroup, read-only" {
+	if [[ -e /sys/fs/cgroup/cgroup.controllers ]]; then
+		run_berth run --rm -m 64m busybox cat /sys/fs/cgroup/memory.max
+	else
+		requires cgroup:memory
+		run_berth run --rm -m 64m busybox cat /sys/fs/cgroup/memory/memory.limit_in_bytes
+	fi
+	assert "$output" == "67108864" "the memory limit seen inside"
+	run_berth 1 run --rm busybox mkdir /sys/fs/cgroup/x
+	assert "$output" =~ "Read-only file system" "read-only"
+}
