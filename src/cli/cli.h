@@ -26,7 +26,9 @@ int cli_report(const struct berth_error *err);
 /* Prints a usage error as Docker does (`unknown flag: --x` + "See 'berth CMD --help'."). */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The getopt_long error of the last parse, as a usage error. */
-int cli_getopt_error(const char *cmd, char **argv, int optopt_, const char *optstring);
+struct option;
+/* The error of the last getopt_long() over longopts, in Docker's words. Returns 125. */
+int cli_getopt_error(const char *cmd, char **argv, int optopt_, const struct option *longopts);
 
 /* A table printed as Docker's tabwriter (minwidth 10, padding 3). */
 struct table;

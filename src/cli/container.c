@@ -90,7 +90,7 @@ int cmd_ps(int argc, char **argv)
 				    "Options:\n  -a, --all     Show all containers\n"
 				    "  -q, --quiet   Only display container IDs") < 0;
 		else
-			return cli_getopt_error("ps", argv, optopt, "");
+			return cli_getopt_error("ps", argv, optopt, longopts);
 	}
 	s = cli_open_store();
 	if (!s)
@@ -136,7 +136,7 @@ int cmd_rm(int argc, char **argv)
 				    "Options:\n  -f, --force   Force the removal of a running "
 				    "container") < 0;
 		else if (c != 'v')
-			return cli_getopt_error("rm", argv, optopt, "");
+			return cli_getopt_error("rm", argv, optopt, longopts);
 	}
 	if (optind >= argc)
 		return cli_usage_error("rm", "\"rm\" requires at least 1 argument.");

@@ -44,7 +44,7 @@ int cmd_import(int argc, char **argv)
 			     "  -m, --message string     Set commit message for imported image");
 			return 0;
 		default:
-			return cli_getopt_error("import", argv, optopt, "cm");
+			return cli_getopt_error("import", argv, optopt, longopts);
 		}
 	}
 	if (argc - optind < 1 || argc - optind > 2)
@@ -153,7 +153,7 @@ int cmd_images(int argc, char **argv)
 			     "  -q, --quiet           Only show image IDs");
 			return 0;
 		default:
-			return cli_getopt_error("images", argv, optopt, "");
+			return cli_getopt_error("images", argv, optopt, longopts);
 		}
 	}
 	if (argc - optind > 1)
@@ -189,7 +189,7 @@ int cmd_rmi(int argc, char **argv)
 			     "  -f, --force      Force removal of the image");
 			return 0;
 		default:
-			return cli_getopt_error("rmi", argv, optopt, "");
+			return cli_getopt_error("rmi", argv, optopt, longopts);
 		}
 	}
 	if (optind >= argc)

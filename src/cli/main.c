@@ -81,19 +81,31 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_ENGINE;
 }
 
-int cli_getopt_error(const char *cmd, char **argv, int opt, const char *optstring)
+/* Does the short or long flag take an argument? -1 when there is no such flag. */
+static int takes_argument(const struct option *longopts, int opt, const char *name, size_t len)
+{
+	for (const struct option *o = longopts; o->name; o++)
+		if (opt ? o->val == opt : strlen(o->name) == len && !strncmp(o->name, name, len))
+			return o->has_arg == required_argument;
+	return -1;
+}
+
+int cli_getopt_error(const char *cmd, char **argv, int opt, const struct option *longopts)
 {
 	const char *arg = argv[optind - 1];
+	size_t len;
 
-	if (opt && strchr(optstring, opt))
-		return cli_usage_error(cmd, "flag needs an argument: '%c' in -%c", opt, opt);
-	if (opt)
-		return cli_usage_error(cmd, "unknown shorthand flag: '%c' in %s", opt, arg);
-	if (str_has_prefix(arg, "--") && strchr(arg, '='))
-		return cli_usage_error(cmd, "unknown flag: %.*s", (int)(strchr(arg, '=') - arg),
-				       arg);
-	/* getopt_long reports both unknown long flags and missing arguments as '?' */
-	return cli_usage_error(cmd, "unknown flag or missing argument: %s", arg);
+	if (opt && !str_has_prefix(arg, "--"))
+		return takes_argument(longopts, opt, NULL, 0) == 1
+			       ? cli_usage_error(cmd, "flag needs an argument: '%c' in -%c", opt,
+						 opt)
+			       : cli_usage_error(cmd, "unknown shorthand flag: '%c' in %s", opt,
+						 arg);
+	/* getopt_long reports unknown long flags and missing arguments alike */
+	len = strcspn(arg + 2, "=");
+	if (takes_argument(longopts, 0, arg + 2, len) == 1)
+		return cli_usage_error(cmd, "flag needs an argument: --%.*s", (int)len, arg + 2);
+	return cli_usage_error(cmd, "unknown flag: --%.*s", (int)len, arg + 2);
 }
 
 static void usage(FILE *f)
@@ -148,7 +160,7 @@ static int parse_globals(int argc, char **argv)
 			usage(stdout);
 			exit(0);
 		default:
-			return -cli_getopt_error("", argv, optopt, "l");
+			return -cli_getopt_error("", argv, optopt, longopts);
 		}
 	}
 	return optind;

@@ -312,7 +312,7 @@ static int parse_opt(struct run_opts *o, const char *cmd, int c, char **argv)
 	case 'H':
 		exit(run_usage());
 	default:
-		return cli_getopt_error(cmd, argv, optopt, "ewuhmc");
+		return cli_getopt_error(cmd, argv, optopt, run_longopts);
 	}
 	return 0;
 }

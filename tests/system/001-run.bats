@@ -40,7 +40,12 @@ setup() {
 
 @test "unknown flags and bad values are 125" {
 	run_berth 125 run --no-such-flag busybox true
-	assert "$output" =~ "unknown flag" "unknown flag message"
+	assert "${lines[0]}" == "berth: unknown flag: --no-such-flag" "unknown flag message"
+	assert "${lines[1]}" == "See 'berth run --help'." "help hint"
+	run_berth 125 run -x busybox true
+	assert "${lines[0]}" == "berth: unknown shorthand flag: 'x' in -x" "unknown shorthand"
+	run_berth 125 run --name
+	assert "${lines[0]}" == "berth: flag needs an argument: --name" "missing argument"
 	run_berth 125 run -m lots busybox true
 	assert "$output" =~ 'invalid argument "lots" for "-m, --memory" flag' "bad -m value"
 	run_berth 125 run -m 1k busybox true
