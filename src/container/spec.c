@@ -6,6 +6,7 @@
 #include "runtime/caps.h"
 #include "util/json.h"
 #include "util/sha256.h"
+#include "util/strbuf.h"
 #include "util/strutil.h"
 
 static bool env_has(char *const *env, const char *key)
@@ -112,6 +113,37 @@ static void limits(struct runtime_spec *spec, const json_t *hc)
 	}
 }
 
+/* "rw,exec,size=64m": flag words change *flags, the rest is tmpfs's own data. */
+static char *tmpfs_options(const char *opts, unsigned long *flags)
+{
+	static const struct {
+		const char *word;
+		unsigned long set, clear;
+	} words[] = {
+		{"ro", MS_RDONLY, 0},	     {"rw", 0, MS_RDONLY},
+		{"exec", 0, MS_NOEXEC},	     {"noexec", MS_NOEXEC, 0},
+		{"suid", 0, MS_NOSUID},	     {"nosuid", MS_NOSUID, 0},
+		{"dev", 0, MS_NODEV},	     {"nodev", MS_NODEV, 0},
+		{"sync", MS_SYNCHRONOUS, 0}, {"async", 0, MS_SYNCHRONOUS},
+		{"noatime", MS_NOATIME, 0},  {"relatime", MS_RELATIME, 0},
+	};
+	struct strbuf data = STRBUF_INIT;
+
+	for (const char *p = opts ? opts : ""; *p;) {
+		size_t n = strcspn(p, ","), i;
+
+		for (i = 0; i < ARRAY_SIZE(words); i++)
+			if (strlen(words[i].word) == n && !strncmp(words[i].word, p, n))
+				break;
+		if (i < ARRAY_SIZE(words))
+			*flags = (*flags | words[i].set) & ~words[i].clear;
+		else if (n)
+			strbuf_addf(&data, "%s%.*s", data.len ? "," : "", (int)n, p);
+		p += n + (p[n] == ',');
+	}
+	return strbuf_detach(&data);
+}
+
 static void mounts(struct runtime_spec *spec, const char *dir, const json_t *hc)
 {
 	static const char *const files[][2] = {
@@ -128,13 +160,11 @@ static void mounts(struct runtime_spec *spec, const char *dir, const json_t *hc)
 	}
 	json_object_foreach(tmpfs, dest, v)
 	{
-		const char *o = json_string_value(v);
-		_cleanup_free_ char *data = NULL;
+		/* Docker's defaults: noexec, nosuid, nodev, no size limit */
 		unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+		_cleanup_free_ char *data = tmpfs_options(json_string_value(v), &flags);
 
-		/* NEEDSWORK: flag words (ro, exec, suid, dev) in the options */
-		data = o && *o ? xstrdup(o) : xstrdup("size=65536k");
-		runtime_spec_add_mount(spec, "tmpfs", "tmpfs", dest, data, flags);
+		runtime_spec_add_mount(spec, "tmpfs", "tmpfs", dest, *data ? data : NULL, flags);
 	}
 }
 

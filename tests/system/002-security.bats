@@ -65,6 +65,11 @@ setup() {
 	assert "$output" =~ "Read-only file system" "rootfs is read-only"
 	run_berth run --rm --read-only --tmpfs /run busybox sh -c 'touch /run/x && echo ok'
 	assert "$output" == "ok" "tmpfs is writable"
+	run_berth run --rm --tmpfs /run --tmpfs /x:rw,exec,size=1m,mode=700 busybox \
+		sh -c 'grep -E " /run | /x " /proc/mounts'
+	assert "${lines[0]}" =~ "^tmpfs /run tmpfs rw,nosuid,nodev,noexec" "Docker's tmpfs defaults"
+	assert "${lines[1]}" =~ "^tmpfs /x tmpfs rw,nosuid,nodev,relatime,size=1024k,mode=700" \
+		"flag words and tmpfs options"
 }
 
 @test "/proc/sys and /sys are read-only, masked paths are empty" {
