@@ -270,6 +270,23 @@ static int read_start_report(int sock, pid_t *pid, struct berth_error **err)
 	return berth_error_set(err, 0, "unexpected report from the monitor");
 }
 
+/*
+ * config.json in the container's folder: the OCI runtime config of this start,
+ * for people and tools. Derived data: rewritten at every start, not fsynced.
+ */
+static int write_oci_config(struct store *s, const char *id, const struct runtime_spec *spec,
+			    struct berth_error **err)
+{
+	_cleanup_free_ char *dir = container_dir(s, id);
+	_cleanup_free_ char *cgroup = xasprintf("/berth/%s", id);
+	json_auto_t *oci = runtime_spec_to_oci(spec, cgroup);
+	_cleanup_free_ char *text = json_dumps(oci, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+	if (!text)
+		return berth_error_set(err, ENOMEM, "serialise config.json");
+	return write_file(dir, "config.json", text, err);
+}
+
 int container_start(struct store *s, const char *id, pid_t *pid, struct berth_error **err)
 {
 	_cleanup_(store_container_freep) struct store_container *c = NULL;
@@ -290,6 +307,10 @@ int container_start(struct store *s, const char *id, pid_t *pid, struct berth_er
 	spec = container_spec(s, c, config, err);
 	if (!spec)
 		return -1;
+	if (write_oci_config(s, c->id, spec, err) < 0) {
+		runtime_spec_free(spec);
+		return -1;
+	}
 	logpath = xasprintf("%s/containers/%s/%s-json.log", s->root, c->id, c->id);
 	mc = (struct monitor_config){
 		.root = s->root,

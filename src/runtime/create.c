@@ -539,6 +539,14 @@ static const struct {
 	{"stack", RLIMIT_STACK},       {"as", RLIMIT_AS},
 };
 
+const char *runtime_rlimit_name(int resource)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(rlimit_names); i++)
+		if (rlimit_names[i].resource == resource)
+			return rlimit_names[i].name;
+	return NULL;
+}
+
 int runtime_rlimit_from_name(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(rlimit_names); i++)

@@ -19,6 +19,21 @@ struct child_error {
 int child_fail(struct child_error *ce, int kind, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* mounts.c: Docker's default mounts, in order (/sys/fs/cgroup follows /sys). */
+struct runtime_default_mount {
+	const char *dest, *type;
+	unsigned long flags;
+	const char *data;
+};
+extern const struct runtime_default_mount runtime_default_mounts[];
+extern const size_t runtime_n_default_mounts;
+
+/* mounts.c: Docker's masked and read-only paths (not for privileged containers). */
+extern const char *const runtime_masked_paths[];
+extern const size_t runtime_n_masked_paths;
+extern const char *const runtime_readonly_paths[];
+extern const size_t runtime_n_readonly_paths;
+
 /* mounts.c: the root file system, default mounts and pivot_root. */
 int rootfs_setup(const struct runtime_spec *spec, struct child_error *ce);
 /* mounts.c: after pivot_root: masked and read-only paths, read-only root. */

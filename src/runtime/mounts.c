@@ -232,13 +232,7 @@ static int populate_dev(int rootfd, const struct runtime_spec *spec, struct chil
 	return 0;
 }
 
-struct default_mount {
-	const char *dest, *type;
-	unsigned long flags;
-	const char *data;
-};
-
-static const struct default_mount default_mounts[] = {
+const struct runtime_default_mount runtime_default_mounts[] = {
 	{"/proc", "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL},
 	{"/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k"},
 	{"/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5"},
@@ -246,8 +240,9 @@ static const struct default_mount default_mounts[] = {
 	{"/dev/mqueue", "mqueue", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL},
 	{"/dev/shm", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_NODEV, "mode=1777,size=65536k"},
 };
+const size_t runtime_n_default_mounts = ARRAY_SIZE(runtime_default_mounts);
 
-static const char *const masked_paths[] = {
+const char *const runtime_masked_paths[] = {
 	"/proc/asound",
 	"/proc/acpi",
 	"/proc/kcore",
@@ -260,17 +255,19 @@ static const char *const masked_paths[] = {
 	"/sys/firmware",
 	"/sys/devices/virtual/powercap",
 };
+const size_t runtime_n_masked_paths = ARRAY_SIZE(runtime_masked_paths);
 
-static const char *const readonly_paths[] = {
+const char *const runtime_readonly_paths[] = {
 	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 };
+const size_t runtime_n_readonly_paths = ARRAY_SIZE(runtime_readonly_paths);
 
 static int mask_paths(int rootfd, struct child_error *ce)
 {
 	char target[PROC_FD_PATH_LEN];
 
-	for (size_t i = 0; i < ARRAY_SIZE(masked_paths); i++) {
-		_cleanup_close_ int fd = open_in_root(rootfd, masked_paths[i], O_PATH);
+	for (size_t i = 0; i < runtime_n_masked_paths; i++) {
+		_cleanup_close_ int fd = open_in_root(rootfd, runtime_masked_paths[i], O_PATH);
 		struct stat st;
 		int r;
 
@@ -282,16 +279,17 @@ static int mask_paths(int rootfd, struct child_error *ce)
 		else
 			r = mount("/dev/null", target, NULL, MS_BIND, NULL);
 		if (r < 0)
-			return child_fail(ce, 0, errno, "mask '%s'", masked_paths[i]);
+			return child_fail(ce, 0, errno, "mask '%s'", runtime_masked_paths[i]);
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(readonly_paths); i++) {
-		_cleanup_close_ int fd = open_in_root(rootfd, readonly_paths[i], O_PATH);
+	for (size_t i = 0; i < runtime_n_readonly_paths; i++) {
+		_cleanup_close_ int fd = open_in_root(rootfd, runtime_readonly_paths[i], O_PATH);
 		if (fd < 0)
 			continue;
 		proc_fd_path(fd, target);
 		if (mount(target, target, NULL, MS_BIND | MS_REC, NULL) < 0 ||
-		    remount_ro(rootfd, readonly_paths[i], MS_REC) < 0)
-			return child_fail(ce, 0, errno, "make '%s' read-only", readonly_paths[i]);
+		    remount_ro(rootfd, runtime_readonly_paths[i], MS_REC) < 0)
+			return child_fail(ce, 0, errno, "make '%s' read-only",
+					  runtime_readonly_paths[i]);
 	}
 	return 0;
 }
@@ -366,8 +364,8 @@ static int mount_cgroups(int rootfd, const struct runtime_spec *spec, struct chi
 
 static int default_mounts_setup(int rootfd, const struct runtime_spec *spec, struct child_error *ce)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(default_mounts); i++) {
-		const struct default_mount *m = &default_mounts[i];
+	for (size_t i = 0; i < runtime_n_default_mounts; i++) {
+		const struct runtime_default_mount *m = &runtime_default_mounts[i];
 		unsigned long flags = m->flags;
 
 		if (spec->privileged && strcmp(m->type, "sysfs") == 0)

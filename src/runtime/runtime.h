@@ -7,6 +7,7 @@
 #ifndef BERTH_RUNTIME_RUNTIME_H
 #define BERTH_RUNTIME_RUNTIME_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -86,7 +87,12 @@ int runtime_spawn(const struct runtime_spec *spec, struct cgroup *cg,
 		  const struct runtime_stdio *io, struct runtime_process *out,
 		  struct berth_error **err);
 
+/* The spec as an OCI runtime config (config.json), for people and tools to read. */
+json_t *runtime_spec_to_oci(const struct runtime_spec *spec, const char *cgroup_path);
+
 /* Rlimit names as --ulimit takes them ("nofile", "nproc", ...). -1 when unknown. */
 int runtime_rlimit_from_name(const char *name);
+/* The name of an RLIMIT_* ("nofile"), or NULL. */
+const char *runtime_rlimit_name(int resource);
 
 #endif

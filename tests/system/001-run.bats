@@ -147,6 +147,9 @@ setup() {
 	local log=$BERTH_ROOT/containers/$id/$id-json.log
 	assert "$(cat "$log")" =~ '"log":"out\\n","stream":"stdout","time":"' "json-file log of stdout"
 	assert "$(cat "$log")" =~ '"log":"err\\n","stream":"stderr"' "json-file log of stderr"
+	local cfg=$BERTH_ROOT/containers/$id/config.json
+	assert "$(jq -c .process.args "$cfg")" == '["sh","-c","echo out; echo err >&2"]' \
+		"config.json holds the OCI runtime config"
 	run_berth rm -f "$name"
 }
 
