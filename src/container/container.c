@@ -204,11 +204,14 @@ int container_create(struct store *s, const char *name, json_t *config, char **i
 	json_t *hc = json_object_get(config, "HostConfig");
 	_cleanup_(store_image_freep) struct store_image *img = NULL;
 	_cleanup_free_ char *cid = random_id(), *gen = NULL, *text = NULL, *dir = NULL;
+	_cleanup_free_ char *trash = NULL;
 	json_auto_t *icfg_all = NULL;
 	const char *mode = json_get_str(hc, "NetworkMode");
 	bool host_net = mode && strcmp(mode, "host") == 0;
 	struct store_container c = {0};
 
+	trash = xasprintf("%s/trash", s->root);
+	fs_remove_orphans(trash);
 	img = image_lookup(s, json_get_str(cfg, "Image"), err);
 	if (!img)
 		return -1;
@@ -363,7 +366,7 @@ int container_remove(struct store *s, const char *what, bool force, struct berth
 {
 	_cleanup_(store_container_freep) struct store_container *c =
 		store_container_find(s, what, err);
-	_cleanup_free_ char *dir = NULL;
+	_cleanup_free_ char *dir = NULL, *trash_dir = NULL, *gone = NULL;
 
 	if (!c)
 		return -1;
@@ -381,7 +384,9 @@ int container_remove(struct store *s, const char *what, bool force, struct berth
 			return -1;
 	}
 	dir = container_dir(s, c->id);
-	if (fs_rm_rf(dir, err) < 0)
+	trash_dir = xasprintf("%s/trash", s->root);
+	gone = fs_trash(dir, trash_dir, err);
+	if (!gone || store_container_delete(s, c->id, err) < 0)
 		return -1;
-	return store_container_delete(s, c->id, err);
+	return fs_rm_rf(gone, err);
 }

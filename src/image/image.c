@@ -129,31 +129,6 @@ static void unpacked_layer_release(struct unpacked_layer *l)
 	l->tmp_dir = l->tmp_blob = NULL;
 }
 
-/*
- * Temporary files and folders carry the pid of their writer ("tmp-<pid>-…",
- * ".tmp-<pid>-…", "<name>.tmp-<pid>"). Those of a process that is gone were
- * left by a crash: they go.
- */
-static void remove_stale_temps(const char *dir)
-{
-	_cleanup_closedir_ DIR *d = opendir(dir);
-	struct dirent *de;
-
-	while (d && (de = readdir(d))) {
-		const char *t = strstr(de->d_name, "tmp-");
-		long pid;
-
-		if (!t || (t != de->d_name && t[-1] != '.'))
-			continue;
-		pid = strtol(t + 4, NULL, 10);
-		if (pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-			continue;
-		_cleanup_free_ char *path = xasprintf("%s/%s", dir, de->d_name);
-		log_info("removing '%s', left by a crash", path);
-		fs_rm_rf(path, NULL);
-	}
-}
-
 static int unpack_to_temp(struct store *s, int in_fd, struct unpacked_layer *l,
 			  struct berth_error **err)
 {
@@ -164,8 +139,8 @@ static int unpack_to_temp(struct store *s, int in_fd, struct unpacked_layer *l,
 
 	if (fs_mkdir_p(layers, 0700, err) < 0 || fs_mkdir_p(blobs, 0700, err) < 0)
 		return -1;
-	remove_stale_temps(layers);
-	remove_stale_temps(blobs);
+	fs_remove_orphans(layers);
+	fs_remove_orphans(blobs);
 	l->tmp_dir = xasprintf("%s/tmp-%d-XXXXXX", layers, (int)getpid());
 	if (!mkdtemp(l->tmp_dir)) {
 		free(steal_ptr(&l->tmp_dir));

@@ -224,16 +224,24 @@ fail:
 }
 
 /* Removes the container's folders and record (--rm). */
-static void remove_container(struct monitor *m)
+/*
+ * --rm: the folder goes to the trash (a rename) and the record is deleted; the
+ * files themselves are removed after the client has its exit code.
+ */
+static char *remove_container(struct monitor *m)
 {
 	_cleanup_free_ char *dir = xasprintf("%s/containers/%s", m->mc->root, m->mc->id);
+	_cleanup_free_ char *trash = xasprintf("%s/trash", m->mc->root);
 	_cleanup_error_ struct berth_error *e = NULL;
+	char *gone = fs_trash(dir, trash, &e);
 
-	if (fs_rm_rf(dir, &e) < 0 || store_container_delete(m->store, m->mc->id, &e) < 0)
+	if (!gone || store_container_delete(m->store, m->mc->id, &e) < 0)
 		log_error("cannot remove container %s: %s", m->mc->id, e->msg);
+	return gone;
 }
 
-static void teardown(struct monitor *m)
+/* Returns the folder to remove once the clients are told (--rm), or NULL. */
+static char *teardown(struct monitor *m)
 {
 	_cleanup_error_ struct berth_error *e = NULL;
 	_cleanup_free_ char *rundir = xasprintf("%s/%s", m->mc->runroot, m->mc->id);
@@ -241,8 +249,7 @@ static void teardown(struct monitor *m)
 	if (m->cg && cgroup_destroy(m->cg, &e) < 0)
 		log_warn("cannot remove the cgroup of %s: %s", m->mc->id, e->msg);
 	fs_rm_rf(rundir, NULL);
-	if (m->mc->auto_remove)
-		remove_container(m);
+	return m->mc->auto_remove ? remove_container(m) : NULL;
 }
 
 static int open_stdio(struct monitor *m, struct runtime_stdio *io, int child_fds[3],
@@ -356,7 +363,7 @@ static _noreturn_ void monitor_main(const struct monitor_config *mc, int client)
 			    .epfd = -1,
 			    .proc = {.pty_master = -1}};
 	_cleanup_error_ struct berth_error *err = NULL;
-	char buf[64];
+	char buf[64], *trash;
 	int n;
 
 	if (setup_process(&m, client, &err) < 0 || start_container(&m, &err) < 0) {
@@ -368,8 +375,10 @@ static _noreturn_ void monitor_main(const struct monitor_config *mc, int client)
 
 		if (m.store)
 			update_state(&m, STORE_CONTAINER_CREATED, code, err->msg);
-		teardown(&m);
+		trash = teardown(&m);
 		broadcast(&m, 'E', msg, strlen(msg));
+		if (trash)
+			fs_rm_rf(trash, NULL);
 		_exit(1);
 	}
 	update_state(&m, STORE_CONTAINER_RUNNING, 0, NULL);
@@ -379,9 +388,11 @@ static _noreturn_ void monitor_main(const struct monitor_config *mc, int client)
 	logfile_close(m.log);
 	if (!mc->auto_remove)
 		update_state(&m, STORE_CONTAINER_EXITED, m.exit_code, NULL);
-	teardown(&m);
+	trash = teardown(&m);
 	n = snprintf(buf, sizeof(buf), "%d", m.exit_code);
 	broadcast(&m, 'X', buf, (size_t)n);
+	if (trash)
+		fs_rm_rf(trash, NULL);
 	_exit(0);
 }
 

@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 
@@ -224,4 +225,49 @@ long long fs_tree_size(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	return fd < 0 ? 0 : tree_size_at(fd);
+}
+
+/* The pid a temporary or trash name carries, or 0. */
+static long owner_pid(const char *name)
+{
+	const char *t = strstr(name, "tmp-");
+	char *end;
+	long pid;
+
+	if (t && (t == name || t[-1] == '.'))
+		return strtol(t + 4, NULL, 10);
+	pid = strtol(name, &end, 10);
+	return end != name && *end == '-' ? pid : 0;
+}
+
+void fs_remove_orphans(const char *dir)
+{
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		long pid = owner_pid(de->d_name);
+
+		if (pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		_cleanup_free_ char *path = xasprintf("%s/%s", dir, de->d_name);
+		fs_rm_rf(path, NULL);
+	}
+}
+
+char *fs_trash(const char *path, const char *trash_dir, struct berth_error **err)
+{
+	const char *base = strrchr(path, '/');
+	char *dst = xasprintf("%s/%d-%s", trash_dir, (int)getpid(), base ? base + 1 : path);
+
+	if (fs_mkdir_p(trash_dir, 0700, err) < 0)
+		goto fail;
+	if (rename(path, dst) < 0) {
+		berth_error_set(err, errno, "rename '%s'", path);
+		goto fail;
+	}
+	return dst;
+fail:
+	free(dst);
+	return NULL;
 }

@@ -39,6 +39,20 @@ int fs_write_string(const char *path, const char *value, struct berth_error **er
 
 bool fs_exists(const char *path);
 
+/*
+ * Files left by a crash. Temporary names carry their writer's pid:
+ * "<pid>-NAME" (trash), "tmp-<pid>-…" and "NAME.tmp-<pid>" (temporary files).
+ * fs_remove_orphans() removes the entries of dir whose writer is gone.
+ */
+void fs_remove_orphans(const char *dir);
+
+/*
+ * Renames path into trash_dir (made as needed) as "<our pid>-BASENAME", at
+ * once; the caller removes the returned path later (fs_rm_rf), or, if it
+ * crashes first, fs_remove_orphans() of trash_dir does.
+ */
+char *fs_trash(const char *path, const char *trash_dir, struct berth_error **err);
+
 /* Sum of the sizes of the regular files below path (not following symlinks). */
 long long fs_tree_size(const char *path);
 

@@ -133,6 +133,9 @@ setup() {
 	run_berth run --rm busybox true
 	run_berth 1 run --rm busybox false
 	assert "$(ls "$BERTH_ROOT/containers" 2>/dev/null | wc -l)" == "$before" "container folders"
+	# the monitor empties the trash right after it told the CLI the exit code
+	for _ in $(seq 20); do [[ -z $(ls -A "$BERTH_ROOT/trash" 2>/dev/null) ]] && break; sleep 0.1; done
+	assert "$(ls -A "$BERTH_ROOT/trash" 2>/dev/null | wc -l)" == "0" "removed folders gone from the trash"
 	assert "$(grep -c "$BERTH_ROOT" /proc/self/mountinfo)" == "0" "mounts under the root"
 	assert "$(find /sys/fs/cgroup -maxdepth 3 -path '*/berth/*' -type d 2>/dev/null | wc -l)" == "$cgroups" \
 		"cgroups left"
@@ -184,4 +187,15 @@ setup() {
 	assert "$rc" == "7" "exit code after the trapped SIGINT"
 	assert "$(cat "$BATS_TEST_TMPDIR/out")" =~ "got-int" "the container's trap ran"
 	run_berth rm -f "$name"
+}
+
+@test "a removal that a crash interrupted is finished by the next create" {
+	local dead=999999 name
+	name=$(random_name trash)
+	while kill -0 $dead 2>/dev/null; do dead=$((dead - 1)); done
+	mkdir -p "$BERTH_ROOT/trash/$dead-0123abcd/diff"
+	touch "$BERTH_ROOT/trash/$dead-0123abcd/diff/file"
+	run_berth create --name "$name" busybox true
+	assert "$(ls "$BERTH_ROOT/trash" | grep -c "^$dead-")" == "0" "the crashed removal is finished"
+	run_berth rm "$name"
 }
