@@ -95,7 +95,7 @@ int cmd_ps(int argc, char **argv)
 	s = cli_open_store();
 	if (!s)
 		return EXIT_ENGINE;
-	if (store_container_list(s, &list, &err) < 0)
+	if (container_list(s, &list, &err) < 0)
 		return cli_report(err);
 	t = table_new(7);
 	table_add(t, header);

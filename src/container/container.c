@@ -251,6 +251,76 @@ fail:
 	return -1;
 }
 
+static bool is_running(const struct store_container *c)
+{
+	return c->state == STORE_CONTAINER_RUNNING || c->state == STORE_CONTAINER_PAUSED ||
+	       c->state == STORE_CONTAINER_RESTARTING;
+}
+
+/*
+ * Is pid a live berth monitor? Its title says so, so a pid reused by another
+ * program does not count; nor does a monitor that died and awaits its reaper.
+ */
+static bool monitor_alive(pid_t pid)
+{
+	char path[64], stat[256] = "";
+	_cleanup_close_ int fd = -EBADF;
+	char *open_paren, *close_paren;
+
+	if (pid <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, stat, sizeof(stat) - 1) < 0)
+		return false;
+	/* "PID (COMM) STATE ..." */
+	open_paren = strchr(stat, '(');
+	close_paren = strrchr(stat, ')');
+	if (!open_paren || !close_paren || close_paren[1] != ' ')
+		return false;
+	return str_has_prefix(open_paren + 1, "berth-monitor") && close_paren[2] != 'Z' &&
+	       close_paren[2] != 'X';
+}
+
+static void reconcile(struct store *s, struct store_container *c)
+{
+	struct cgroup *cg;
+
+	if (!is_running(c) || monitor_alive(c->monitor_pid))
+		return;
+	cg = cgroup_open(c->id, NULL);
+	if (cg) {
+		cgroup_destroy(cg, NULL);
+		cgroup_free(cg);
+	}
+	c->state = STORE_CONTAINER_EXITED;
+	c->pid = c->monitor_pid = 0;
+	c->exit_code = 255;
+	c->finished_at = time_now_ns();
+	free(c->error);
+	c->error = xstrdup("the container's monitor exited unexpectedly");
+	if (store_container_update_state(s, c, NULL) < 0)
+		log_warn("cannot record the exit of %s", c->id);
+}
+
+struct store_container *container_find(struct store *s, const char *what, struct berth_error **err)
+{
+	struct store_container *c = store_container_find(s, what, err);
+
+	if (c)
+		reconcile(s, c);
+	return c;
+}
+
+int container_list(struct store *s, struct store_container ***out, struct berth_error **err)
+{
+	if (store_container_list(s, out, err) < 0)
+		return -1;
+	for (size_t i = 0; (*out)[i]; i++)
+		reconcile(s, (*out)[i]);
+	return 0;
+}
+
 static int read_start_report(int sock, pid_t *pid, struct berth_error **err)
 {
 	char buf[MONITOR_MSG_MAX + 2];
@@ -299,7 +369,7 @@ int container_start(struct store *s, const char *id, pid_t *pid, struct berth_er
 	struct monitor_config mc;
 	int sock;
 
-	c = store_container_find(s, id, err);
+	c = container_find(s, id, err);
 	if (!c)
 		return -1;
 	if (c->state == STORE_CONTAINER_RUNNING || c->state == STORE_CONTAINER_PAUSED)
@@ -337,12 +407,6 @@ int container_start(struct store *s, const char *id, pid_t *pid, struct berth_er
 	return sock;
 }
 
-static bool is_running(const struct store_container *c)
-{
-	return c->state == STORE_CONTAINER_RUNNING || c->state == STORE_CONTAINER_PAUSED ||
-	       c->state == STORE_CONTAINER_RESTARTING;
-}
-
 /* Waits (bounded) for the monitor to record the exit of a killed container. */
 static struct store_container *wait_stopped(struct store *s, struct store_container *c,
 					    struct berth_error **err)
@@ -350,13 +414,10 @@ static struct store_container *wait_stopped(struct store *s, struct store_contai
 	struct timespec ts = {0, 10 * 1000 * 1000};
 
 	for (int i = 0; i < 1000 && c && is_running(c); i++) {
-		/* a monitor that died without recording anything leaves a stale state */
-		if (c->monitor_pid > 0 && kill(c->monitor_pid, 0) < 0 && errno == ESRCH)
-			break;
 		nanosleep(&ts, NULL);
 		char *id = xstrdup(c->id);
 		store_container_free(c);
-		c = store_container_find(s, id, err);
+		c = container_find(s, id, err);
 		free(id);
 	}
 	return c;
@@ -364,8 +425,7 @@ static struct store_container *wait_stopped(struct store *s, struct store_contai
 
 int container_remove(struct store *s, const char *what, bool force, struct berth_error **err)
 {
-	_cleanup_(store_container_freep) struct store_container *c =
-		store_container_find(s, what, err);
+	_cleanup_(store_container_freep) struct store_container *c = container_find(s, what, err);
 	_cleanup_free_ char *dir = NULL, *trash_dir = NULL, *gone = NULL;
 
 	if (!c)

@@ -28,6 +28,16 @@ int container_create(struct store *s, const char *name, json_t *config, char **i
 int container_start(struct store *s, const char *id, pid_t *pid, struct berth_error **err);
 
 /*
+ * The container a user names (ID, ID prefix or name), its record brought up
+ * to date first: a container recorded as running whose monitor is gone (killed,
+ * or the machine went down) is exited with code 255, as Docker reports it, and
+ * what is left of its processes and cgroup is removed.
+ */
+struct store_container *container_find(struct store *s, const char *what, struct berth_error **err);
+/* Every container, newest first, each brought up to date as container_find() does. */
+int container_list(struct store *s, struct store_container ***out, struct berth_error **err);
+
+/*
  * Removes a container: its folder and record. A running container is a
  * conflict unless force, which kills it and waits for its monitor to finish.
  */

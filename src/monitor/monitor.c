@@ -319,7 +319,7 @@ static int setup_process(struct monitor *m, int client, struct berth_error **err
 	sigset_t mask;
 	int fd;
 
-	title = xasprintf("berth-monitor %s", m->mc->id);
+	title = xasprintf("berth-monitor %.12s", m->mc->id);
 	proctitle_set(title);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	signal(SIGPIPE, SIG_IGN);

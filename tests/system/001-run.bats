@@ -199,3 +199,19 @@ setup() {
 	assert "$(ls "$BERTH_ROOT/trash" | grep -c "^$dead-")" == "0" "the crashed removal is finished"
 	run_berth rm "$name"
 }
+
+@test "a container whose monitor was killed is found exited, its processes and cgroup gone" {
+	local name id mon
+	name=$(random_name orphan)
+	run_berth run -d --name "$name" busybox sleep 300
+	id=$output
+	mon=$(pgrep -f "^berth-monitor ${id:0:12}")
+	assert "$mon" =~ ^[0-9]+$ "the monitor runs under its title"
+	kill -9 "$mon"
+	for _ in $(seq 20); do [[ $(ps -o stat= -p "$mon" 2>/dev/null) == Z* || ! -d /proc/$mon ]] && break; sleep 0.05; done
+	run_berth ps -a
+	assert "$output" =~ "Exited \(255\).*$name" "recorded as exited with 255"
+	assert "$(find /sys/fs/cgroup -maxdepth 3 -name "$id" | wc -l)" == "0" "its cgroups removed"
+	assert "$(pgrep -f '^sleep 300$' | wc -l)" == "0" "its processes killed"
+	run_berth rm "$name"
+}
