@@ -97,19 +97,60 @@ static int on_message(int sock, bool *closed)
 	return -1;
 }
 
-static void on_stdin(int sock, struct pollfd *p)
+int cli_parse_detach_keys(const char *spec, char *keys, size_t max)
 {
-	char buf[MONITOR_MSG_MAX];
+	size_t n = 0;
+
+	for (const char *p = spec; *p && n < max;) {
+		size_t len = strcspn(p, ",");
+
+		if (len == 1)
+			keys[n++] = p[0];
+		else if (len == 6 && !strncmp(p, "ctrl-", 5) &&
+			 ((p[5] >= 'a' && p[5] <= 'z') || strchr("@[\\]^_", p[5])))
+			keys[n++] = (char)(p[5] == '@' ? 0 : (p[5] & 0x1f));
+		else
+			return -1;
+		p += len + (p[len] == ',');
+	}
+	return n ? (int)n : -1;
+}
+
+/* Our stdin, watched for the detach keys. */
+struct stdin_state {
+	char keys[16];
+	size_t n_keys, matched; /* how much of the sequence the last bytes were */
+};
+
+/* Returns true when the user detached. */
+static bool on_stdin(int sock, struct pollfd *p, struct stdin_state *st)
+{
+	char buf[MONITOR_MSG_MAX], out[MONITOR_MSG_MAX + sizeof(st->keys)];
 	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+	size_t o = 0;
 
 	if (n < 0 && errno == EINTR)
-		return;
+		return false;
 	if (n <= 0) {
 		monitor_send(sock, 'C', NULL, 0);
 		p->fd = -1;
-		return;
+		return false;
 	}
-	monitor_send(sock, '0', buf, (size_t)n);
+	for (ssize_t i = 0; i < n; i++) {
+		if (st->n_keys && buf[i] == st->keys[st->matched]) {
+			if (++st->matched == st->n_keys)
+				return true;
+			continue;
+		}
+		/* not the sequence after all: what was held back goes on */
+		memcpy(out + o, st->keys, st->matched);
+		o += st->matched;
+		st->matched = 0;
+		out[o++] = buf[i];
+	}
+	if (o)
+		monitor_send(sock, '0', out, o);
+	return false;
 }
 
 int cli_attach(int sock, const struct attach_opts *o)
@@ -119,15 +160,19 @@ int cli_attach(int sock, const struct attach_opts *o)
 		{.fd = o->stdin_on ? STDIN_FILENO : -1, .events = POLLIN},
 		{.fd = signal_fd(o), .events = POLLIN},
 	};
-	bool closed = false;
-	int code = -1;
+	struct stdin_state st = {.n_keys = 0};
+	bool closed = false, detached = false;
+	int code = -1, n;
 
+	n = cli_parse_detach_keys(o->detach_keys ? o->detach_keys : "ctrl-p,ctrl-q", st.keys,
+				  sizeof(st.keys));
+	st.n_keys = n > 0 ? (size_t)n : 0;
 	if (o->tty) {
 		if (o->stdin_on)
 			raw_mode();
 		send_winsize(sock);
 	}
-	while (code < 0 && !closed) {
+	while (code < 0 && !closed && !detached) {
 		if (poll(fds, ARRAY_SIZE(fds), -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -136,12 +181,14 @@ int cli_attach(int sock, const struct attach_opts *o)
 		if (fds[0].revents)
 			code = on_message(sock, &closed);
 		if (code < 0 && fds[1].fd >= 0 && fds[1].revents)
-			on_stdin(sock, &fds[1]);
+			detached = on_stdin(sock, &fds[1], &st);
 		if (fds[2].fd >= 0 && fds[2].revents)
 			on_signal(fds[2].fd, sock);
 	}
 	restore_terminal();
 	close(sock);
+	if (detached)
+		return 0;
 	if (code < 0) {
 		fputs("berth: lost the connection to the container's monitor\n", stderr);
 		return EXIT_ENGINE;

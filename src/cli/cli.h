@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "store/store.h"
+#include "util/template.h"
 #include "util/error.h"
 
 /* Exit codes as Docker's CLI. */
@@ -41,6 +42,16 @@ void table_free(struct table *t);
 /* How long ago ns (an epoch time) was, as Docker prints it, with suffix: "3 minutes ago". */
 char *cli_since(int64_t ns, const char *suffix);
 
+/* format.c: Go's tabwriter as Docker uses it, over text with tab-separated cells. */
+void cli_tabwrite(const char *text);
+/*
+ * Prints rows (JSON objects) with a --format as Docker's formatter does:
+ * "table …" gets a header row from headers (field → title) and tabwriter
+ * columns; otherwise a line per row.
+ */
+int cli_format_rows(const char *format, json_t *const *rows, size_t n, const json_t *headers,
+		    template_method_fn *method, void *userdata, struct berth_error **err);
+
 /* Verbs. */
 int cmd_import(int argc, char **argv);
 int cmd_images(int argc, char **argv);
@@ -52,10 +63,37 @@ int cmd_rm(int argc, char **argv);
 
 /* attach.c: relays the monitor's socket to this terminal until the container exits. */
 struct attach_opts {
-	bool tty;	/* raw mode and window size */
-	bool stdin_on;	/* forward our stdin */
-	bool sig_proxy; /* forward signals */
+	bool tty;		 /* raw mode and window size */
+	bool stdin_on;		 /* forward our stdin */
+	bool sig_proxy;		 /* forward signals */
+	const char *detach_keys; /* "ctrl-p,ctrl-q" when NULL */
 };
+/*
+ * Returns the container's exit code, 0 after a detach, 125 when the monitor
+ * went away without one.
+ */
 int cli_attach(int sock, const struct attach_opts *o);
+/* Parses --detach-keys ("ctrl-p,ctrl-q", "ctrl-x,x"); -1 when invalid. */
+int cli_parse_detach_keys(const char *spec, char *keys, size_t max);
+
+/* Verbs of lifecycle.c. */
+int cmd_start(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_restart(int argc, char **argv);
+int cmd_kill(int argc, char **argv);
+int cmd_wait(int argc, char **argv);
+int cmd_pause(int argc, char **argv);
+int cmd_unpause(int argc, char **argv);
+int cmd_rename(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+/* logs.c */
+int cmd_logs(int argc, char **argv);
+/* inspect.c */
+int cmd_inspect(int argc, char **argv);
+int cmd_container_inspect(int argc, char **argv);
+int cmd_image_inspect(int argc, char **argv);
+/* exec.c */
+int cmd_exec(int argc, char **argv);
 
 #endif

@@ -24,6 +24,22 @@ static const struct verb verbs[] = {
 	{"images", cmd_images, "List images"},
 	{"rmi", cmd_rmi, "Remove one or more images"},
 	{"ps", cmd_ps, "List containers"},
+	{"start", cmd_start, "Start one or more stopped containers"},
+	{"stop", cmd_stop, "Stop one or more running containers"},
+	{"restart", cmd_restart, "Restart one or more containers"},
+	{"kill", cmd_kill, "Kill one or more running containers"},
+	{"wait", cmd_wait, "Block until one or more containers stop, then print their exit codes"},
+	{"pause", cmd_pause, "Pause all processes within one or more containers"},
+	{"unpause", cmd_unpause, "Unpause all processes within one or more containers"},
+	{"rename", cmd_rename, "Rename a container"},
+	{"attach", cmd_attach,
+	 "Attach local standard input, output, and error streams to a running container"},
+	{"top", cmd_top, "Display the running processes of a container"},
+	{"exec", cmd_exec, "Execute a command in a running container"},
+	{"logs", cmd_logs, "Fetch the logs of a container"},
+	{"inspect", cmd_inspect, "Return low-level information on Docker objects"},
+	{"container-inspect", cmd_container_inspect, NULL},
+	{"image-inspect", cmd_image_inspect, NULL},
 	{"rm", cmd_rm, "Remove one or more containers"},
 };
 
@@ -38,6 +54,20 @@ static const struct {
 	{"image", "import", "import"},
 	{"container", "run", "run"},
 	{"container", "create", "create"},
+	{"container", "start", "start"},
+	{"container", "stop", "stop"},
+	{"container", "restart", "restart"},
+	{"container", "kill", "kill"},
+	{"container", "wait", "wait"},
+	{"container", "pause", "pause"},
+	{"container", "unpause", "unpause"},
+	{"container", "rename", "rename"},
+	{"container", "attach", "attach"},
+	{"container", "top", "top"},
+	{"container", "exec", "exec"},
+	{"container", "inspect", "container-inspect"},
+	{"image", "inspect", "image-inspect"},
+	{"container", "logs", "logs"},
 	{"container", "ls", "ps"},
 	{"container", "list", "ps"},
 	{"container", "rm", "rm"},
@@ -122,7 +152,8 @@ static void usage(FILE *f)
 	      "Commands:\n",
 	      f);
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
-		fprintf(f, "  %-9s %s\n", verbs[i].name, verbs[i].help);
+		if (verbs[i].help) /* the others are reached as "GROUP VERB" */
+			fprintf(f, "  %-9s %s\n", verbs[i].name, verbs[i].help);
 	fputs("\nRun 'berth COMMAND --help' for more information on a command.\n", f);
 }
 

@@ -28,6 +28,10 @@ enum {
 	OPT_PIDS_LIMIT,
 	OPT_ULIMIT,
 	OPT_SIG_PROXY,
+	OPT_RESTART,
+	OPT_DETACH_KEYS,
+	OPT_LOG_DRIVER,
+	OPT_LOG_OPT,
 };
 
 static const struct option run_longopts[] = {
@@ -58,6 +62,10 @@ static const struct option run_longopts[] = {
 	{"pids-limit", required_argument, NULL, OPT_PIDS_LIMIT},
 	{"ulimit", required_argument, NULL, OPT_ULIMIT},
 	{"sig-proxy", optional_argument, NULL, OPT_SIG_PROXY},
+	{"restart", required_argument, NULL, OPT_RESTART},
+	{"detach-keys", required_argument, NULL, OPT_DETACH_KEYS},
+	{"log-driver", required_argument, NULL, OPT_LOG_DRIVER},
+	{"log-opt", required_argument, NULL, OPT_LOG_OPT},
 	{"help", no_argument, NULL, 'H'},
 	{NULL, 0, NULL, 0},
 };
@@ -66,6 +74,7 @@ struct run_opts {
 	json_t *config; /* {"Config": {...}, "HostConfig": {...}} */
 	json_t *cfg, *hc;
 	const char *name;
+	const char *detach_keys;
 	bool detach, sig_proxy;
 };
 
@@ -197,6 +206,35 @@ static void set_console_size(struct run_opts *o)
 	json_object_set_new(o->hc, "ConsoleSize", json_pack("[i, i]", ws.ws_row, ws.ws_col));
 }
 
+/* --restart no|always|unless-stopped|on-failure[:N] */
+static int set_restart(struct run_opts *o, const char *v)
+{
+	const char *colon = strchr(v, ':');
+	_cleanup_free_ char *name = colon ? xstrndup(v, (size_t)(colon - v)) : xstrdup(v);
+	long max = 0;
+	char *end = NULL;
+
+	if (strcmp(name, "no") && strcmp(name, "always") && strcmp(name, "unless-stopped") &&
+	    strcmp(name, "on-failure"))
+		return cli_usage_error("run",
+				       "invalid restart policy: unknown policy '%s'; use one of "
+				       "'no', 'always', 'on-failure', or 'unless-stopped'",
+				       name);
+	if (colon) {
+		max = strtol(colon + 1, &end, 10);
+		if (*end || end == colon + 1 || max < 0)
+			return cli_usage_error("run",
+					       "invalid restart policy format: maximum retry "
+					       "count must be an integer");
+		if (strcmp(name, "on-failure"))
+			return cli_usage_error("run", "invalid restart policy: maximum retry count "
+						      "can only be used with 'on-failure'");
+	}
+	json_object_set_new(o->hc, "RestartPolicy",
+			    json_pack("{s:s, s:i}", "Name", name, "MaximumRetryCount", (int)max));
+	return 0;
+}
+
 static int run_usage(void)
 {
 	puts("Usage:  berth run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\n"
@@ -306,6 +344,31 @@ static int parse_opt(struct run_opts *o, const char *cmd, int c, char **argv)
 		return set_number(o, "PidsLimit", "--pids-limit", optarg, false);
 	case OPT_ULIMIT:
 		return add_ulimit(o, optarg);
+	case OPT_RESTART:
+		return set_restart(o, optarg);
+	case OPT_LOG_DRIVER:
+		json_object_set_new(json_object_get(o->hc, "LogConfig"), "Type",
+				    json_string(optarg));
+		break;
+	case OPT_LOG_OPT: {
+		const char *eq = strchr(optarg, '=');
+		if (!eq)
+			return cli_usage_error(cmd,
+					       "invalid argument \"%s\" for \"--log-opt\" flag: "
+					       "invalid key value pair format in log options",
+					       optarg);
+		_cleanup_free_ char *k = xstrndup(optarg, (size_t)(eq - optarg));
+		json_object_set_new(json_object_get(json_object_get(o->hc, "LogConfig"), "Config"),
+				    k, json_string(eq + 1));
+		break;
+	}
+	case OPT_DETACH_KEYS: {
+		char keys[16];
+		if (cli_parse_detach_keys(optarg, keys, sizeof(keys)) < 0)
+			return cli_usage_error(cmd, "Invalid detach keys (%s) provided", optarg);
+		o->detach_keys = optarg;
+		break;
+	}
 	case OPT_SIG_PROXY:
 		o->sig_proxy = !optarg || strcmp(optarg, "false") != 0;
 		break;
@@ -322,7 +385,9 @@ static int parse_run(struct run_opts *o, const char *cmd, int argc, char **argv)
 {
 	int c;
 
-	o->config = json_pack("{s:{}, s:{s:s}}", "Config", "HostConfig", "NetworkMode", "default");
+	o->config = json_pack("{s:{}, s:{s:s, s:{s:s, s:i}, s:{s:s, s:{}}}}", "Config",
+			      "HostConfig", "NetworkMode", "default", "RestartPolicy", "Name", "no",
+			      "MaximumRetryCount", 0, "LogConfig", "Type", "json-file", "Config");
 	o->cfg = json_object_get(o->config, "Config");
 	o->hc = json_object_get(o->config, "HostConfig");
 	o->sig_proxy = true;
@@ -334,6 +399,11 @@ static int parse_run(struct run_opts *o, const char *cmd, int argc, char **argv)
 				"\"%s\" requires at least 1 argument.\nUsage:  berth %s [OPTIONS] "
 				"IMAGE [COMMAND] [ARG...]",
 				cmd, cmd);
+		return -EXIT_ENGINE;
+	}
+	if (json_is_true(json_object_get(o->hc, "AutoRemove")) &&
+	    strcmp(json_get_str(json_object_get(o->hc, "RestartPolicy"), "Name"), "no")) {
+		cli_usage_error(cmd, "Conflicting options: --restart and --rm");
 		return -EXIT_ENGINE;
 	}
 	json_object_set_new(o->cfg, "Image", json_string(argv[optind]));
@@ -350,11 +420,12 @@ static int parse_run(struct run_opts *o, const char *cmd, int argc, char **argv)
 }
 
 /* Creates the container; prints Docker's "Unable to find image" line when it is missing. */
-static int create(struct store *s, struct run_opts *o, char **id)
+static int create(struct store *s, struct run_opts *o, bool for_run, char **id)
 {
 	_cleanup_error_ struct berth_error *err = NULL;
 
-	if (container_create(s, o->name, o->config, id, &err) == 0)
+	if (container_create(s, o->name, o->config, for_run ? CONTAINER_CREATE_RUN : 0, id, &err) ==
+	    0)
 		return 0;
 	if (err->kind == BERTH_ERR_NOT_FOUND && str_has_prefix(err->msg, "No such image")) {
 		const char *img = json_get_str(o->cfg, "Image");
@@ -377,7 +448,7 @@ int cmd_create(int argc, char **argv)
 		return -r;
 	}
 	s = cli_open_store();
-	r = !s ? EXIT_ENGINE : create(s, &o, &id);
+	r = !s ? EXIT_ENGINE : create(s, &o, false, &id);
 	if (r == 0)
 		puts(id);
 	json_decref(o.config);
@@ -391,6 +462,7 @@ static int start_and_attach(struct store *s, struct run_opts *o, const char *id)
 		.tty = json_is_true(json_object_get(o->cfg, "Tty")),
 		.stdin_on = json_is_true(json_object_get(o->cfg, "OpenStdin")),
 		.sig_proxy = o->sig_proxy,
+		.detach_keys = o->detach_keys,
 	};
 	pid_t pid;
 	int sock = container_start(s, id, &pid, &err);
@@ -423,7 +495,7 @@ int cmd_run(int argc, char **argv)
 		return -r;
 	}
 	s = cli_open_store();
-	r = !s ? EXIT_ENGINE : create(s, &o, &id);
+	r = !s ? EXIT_ENGINE : create(s, &o, true, &id);
 	if (r == 0)
 		r = start_and_attach(s, &o, id);
 	json_decref(o.config);

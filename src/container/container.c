@@ -197,7 +197,20 @@ static int check_name(struct store *s, const char *name, struct berth_error **er
 	return 0;
 }
 
-int container_create(struct store *s, const char *name, json_t *config, char **id,
+/* HostConfig.LogConfig: json-file (the default) with its options, or none. */
+static int log_config(const json_t *lc, struct logfile_opts *opts, bool *none,
+		      struct berth_error **err)
+{
+	const char *type = json_get_str(lc, "Type");
+
+	*none = type && !strcmp(type, "none");
+	if (type && *type && !*none && strcmp(type, "json-file"))
+		return berth_error_setk(err, BERTH_ERR_INVALID, 0,
+					"logger: no log driver named '%s' is registered", type);
+	return *none ? 0 : logfile_parse_opts(json_object_get(lc, "Config"), opts, err);
+}
+
+int container_create(struct store *s, const char *name, json_t *config, unsigned flags, char **id,
 		     struct berth_error **err)
 {
 	json_t *cfg = json_object_get(config, "Config");
@@ -207,7 +220,8 @@ int container_create(struct store *s, const char *name, json_t *config, char **i
 	_cleanup_free_ char *trash = NULL;
 	json_auto_t *icfg_all = NULL;
 	const char *mode = json_get_str(hc, "NetworkMode");
-	bool host_net = mode && strcmp(mode, "host") == 0;
+	bool host_net = mode && strcmp(mode, "host") == 0, log_none;
+	struct logfile_opts lopts;
 	struct store_container c = {0};
 
 	trash = xasprintf("%s/trash", s->root);
@@ -228,6 +242,8 @@ int container_create(struct store *s, const char *name, json_t *config, char **i
 		json_object_set_new(cfg, "Hostname", json_string(h));
 	}
 	merge_image_config(cfg, json_object_get(icfg_all, "config"), cid);
+	if (log_config(json_object_get(hc, "LogConfig"), &lopts, &log_none, err) < 0)
+		return -1;
 	if (empty_value(json_object_get(cfg, "Cmd")) &&
 	    empty_value(json_object_get(cfg, "Entrypoint")))
 		return berth_error_setk(err, BERTH_ERR_INVALID, 0, "No command specified");
@@ -241,7 +257,8 @@ int container_create(struct store *s, const char *name, json_t *config, char **i
 				     .image = (char *)json_get_str(cfg, "Image"),
 				     .config = text,
 				     .created = time_now_ns(),
-				     .state = STORE_CONTAINER_CREATED};
+				     .state = STORE_CONTAINER_CREATED,
+				     .monitor_pid = flags & CONTAINER_CREATE_RUN ? getpid() : 0};
 	if (store_container_add(s, &c, err) < 0)
 		goto fail;
 	*id = steal_ptr(&cid);
@@ -251,10 +268,38 @@ fail:
 	return -1;
 }
 
-static bool is_running(const struct store_container *c)
+/* The folder to the trash, the record deleted, then the folder's files removed. */
+static int remove_files(struct store *s, const struct store_container *c, struct berth_error **err)
 {
-	return c->state == STORE_CONTAINER_RUNNING || c->state == STORE_CONTAINER_PAUSED ||
-	       c->state == STORE_CONTAINER_RESTARTING;
+	_cleanup_free_ char *dir = container_dir(s, c->id);
+	_cleanup_free_ char *trash_dir = xasprintf("%s/trash", s->root);
+	_cleanup_free_ char *gone = fs_trash(dir, trash_dir, err);
+
+	if (!gone || store_container_delete(s, c->id, err) < 0)
+		return -1;
+	return fs_rm_rf(gone, err);
+}
+
+/* The state letter of /proc/PID/stat ('R', 'S', 'Z'...) and its comm; 0 when gone. */
+static char process_state(pid_t pid, char *comm, size_t len)
+{
+	char path[64], stat[256] = "";
+	_cleanup_close_ int fd = -EBADF;
+	char *open_paren, *close_paren;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, stat, sizeof(stat) - 1) < 0)
+		return 0;
+	/* "PID (COMM) STATE ..." */
+	open_paren = strchr(stat, '(');
+	close_paren = strrchr(stat, ')');
+	if (!open_paren || !close_paren || close_paren[1] != ' ')
+		return 0;
+	snprintf(comm, len, "%.*s", (int)(close_paren - open_paren - 1), open_paren + 1);
+	return close_paren[2] == 'Z' || close_paren[2] == 'X' ? 0 : close_paren[2];
 }
 
 /*
@@ -263,31 +308,35 @@ static bool is_running(const struct store_container *c)
  */
 static bool monitor_alive(pid_t pid)
 {
-	char path[64], stat[256] = "";
-	_cleanup_close_ int fd = -EBADF;
-	char *open_paren, *close_paren;
+	char comm[32];
 
-	if (pid <= 0)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || read(fd, stat, sizeof(stat) - 1) < 0)
-		return false;
-	/* "PID (COMM) STATE ..." */
-	open_paren = strchr(stat, '(');
-	close_paren = strrchr(stat, ')');
-	if (!open_paren || !close_paren || close_paren[1] != ' ')
-		return false;
-	return str_has_prefix(open_paren + 1, "berth-monitor") && close_paren[2] != 'Z' &&
-	       close_paren[2] != 'X';
+	return process_state(pid, comm, sizeof(comm)) && str_has_prefix(comm, "berth-monitor");
 }
 
-static void reconcile(struct store *s, struct store_container *c)
+/* A container created by a run whose CLI died before a monitor took over. */
+static bool run_abandoned(struct store *s, const struct store_container *c)
+{
+	char comm[32];
+	_cleanup_free_ char *rundir = NULL;
+
+	if (c->state != STORE_CONTAINER_CREATED || c->monitor_pid <= 0 ||
+	    process_state(c->monitor_pid, comm, sizeof(comm)))
+		return false;
+	rundir = xasprintf("%s/%s", s->runroot, c->id);
+	return !fs_exists(rundir);
+}
+
+/* Returns false when the container is gone (an abandoned run's). */
+static bool reconcile(struct store *s, struct store_container *c)
 {
 	struct cgroup *cg;
 
-	if (!is_running(c) || monitor_alive(c->monitor_pid))
-		return;
+	if (run_abandoned(s, c)) {
+		remove_files(s, c, NULL);
+		return false;
+	}
+	if (!container_is_running(c) || monitor_alive(c->monitor_pid))
+		return true;
 	cg = cgroup_open(c->id, NULL);
 	if (cg) {
 		cgroup_destroy(cg, NULL);
@@ -301,23 +350,34 @@ static void reconcile(struct store *s, struct store_container *c)
 	c->error = xstrdup("the container's monitor exited unexpectedly");
 	if (store_container_update_state(s, c, NULL) < 0)
 		log_warn("cannot record the exit of %s", c->id);
+	return true;
 }
 
 struct store_container *container_find(struct store *s, const char *what, struct berth_error **err)
 {
 	struct store_container *c = store_container_find(s, what, err);
 
-	if (c)
-		reconcile(s, c);
+	if (c && !reconcile(s, c)) {
+		store_container_free(c);
+		berth_error_setk(err, BERTH_ERR_NOT_FOUND, 0, "No such container: %s", what);
+		return NULL;
+	}
 	return c;
 }
 
 int container_list(struct store *s, struct store_container ***out, struct berth_error **err)
 {
+	size_t n = 0;
+
 	if (store_container_list(s, out, err) < 0)
 		return -1;
-	for (size_t i = 0; (*out)[i]; i++)
-		reconcile(s, (*out)[i]);
+	for (size_t i = 0; (*out)[i]; i++) {
+		if (reconcile(s, (*out)[i]))
+			(*out)[n++] = (*out)[i];
+		else
+			store_container_free((*out)[i]);
+	}
+	(*out)[n] = NULL;
 	return 0;
 }
 
@@ -366,17 +426,22 @@ int container_start(struct store *s, const char *id, pid_t *pid, struct berth_er
 	_cleanup_free_ char *logpath = NULL;
 	json_auto_t *config = NULL;
 	struct runtime_spec *spec;
-	struct monitor_config mc;
+	struct monitor_config mc = {0};
+	bool log_none;
+	json_t *restart;
 	int sock;
 
 	c = container_find(s, id, err);
 	if (!c)
 		return -1;
-	if (c->state == STORE_CONTAINER_RUNNING || c->state == STORE_CONTAINER_PAUSED)
-		return 0;
+	if (container_is_running(c)) {
+		*pid = c->pid;
+		return container_connect(s, c, true, err);
+	}
 	config = json_parse(c->config, strlen(c->config), "container config", err);
 	if (!config)
 		return -1;
+	restart = json_object_get(json_object_get(config, "HostConfig"), "RestartPolicy");
 	spec = container_spec(s, c, config, err);
 	if (!spec)
 		return -1;
@@ -384,8 +449,15 @@ int container_start(struct store *s, const char *id, pid_t *pid, struct berth_er
 		runtime_spec_free(spec);
 		return -1;
 	}
-	logpath = xasprintf("%s/containers/%s/%s-json.log", s->root, c->id, c->id);
+	if (log_config(json_object_get(json_object_get(config, "HostConfig"), "LogConfig"),
+		       &mc.log_opts, &log_none, err) < 0) {
+		runtime_spec_free(spec);
+		return -1;
+	}
+	if (!log_none)
+		logpath = xasprintf("%s/containers/%s/%s-json.log", s->root, c->id, c->id);
 	mc = (struct monitor_config){
+		.log_opts = mc.log_opts,
 		.root = s->root,
 		.runroot = s->runroot,
 		.id = c->id,
@@ -393,9 +465,18 @@ int container_start(struct store *s, const char *id, pid_t *pid, struct berth_er
 		.log_path = logpath,
 		.auto_remove = json_is_true(
 			json_object_get(json_object_get(config, "HostConfig"), "AutoRemove")),
+		.restart_policy = json_get_str(restart, "Name"),
+		.restart_max =
+			(int)json_integer_value(json_object_get(restart, "MaximumRetryCount")),
 	};
+	store_suspend(s);
 	sock = monitor_launch(&mc, err);
 	runtime_spec_free(spec);
+	if (store_resume(s, sock < 0 ? NULL : err) < 0) {
+		if (sock >= 0)
+			close(sock);
+		return -1;
+	}
 	if (sock < 0)
 		return -1;
 	if (read_start_report(sock, pid, err) < 0) {
@@ -407,46 +488,26 @@ int container_start(struct store *s, const char *id, pid_t *pid, struct berth_er
 	return sock;
 }
 
-/* Waits (bounded) for the monitor to record the exit of a killed container. */
-static struct store_container *wait_stopped(struct store *s, struct store_container *c,
-					    struct berth_error **err)
-{
-	struct timespec ts = {0, 10 * 1000 * 1000};
-
-	for (int i = 0; i < 1000 && c && is_running(c); i++) {
-		nanosleep(&ts, NULL);
-		char *id = xstrdup(c->id);
-		store_container_free(c);
-		c = container_find(s, id, err);
-		free(id);
-	}
-	return c;
-}
-
 int container_remove(struct store *s, const char *what, bool force, struct berth_error **err)
 {
 	_cleanup_(store_container_freep) struct store_container *c = container_find(s, what, err);
-	_cleanup_free_ char *dir = NULL, *trash_dir = NULL, *gone = NULL;
-
 	if (!c)
 		return -1;
-	if (is_running(c)) {
+	if (container_is_running(c)) {
 		if (!force)
 			return berth_error_setk(
 				err, BERTH_ERR_CONFLICT, 0,
 				"You cannot remove a running container %s. Stop the "
 				"container before attempting removal or force remove",
 				c->id);
-		if (c->pid > 0)
-			kill(c->pid, SIGKILL);
-		c = wait_stopped(s, c, err);
-		if (!c)
+		_cleanup_free_ char *id = xstrdup(c->id);
+
+		if (container_stop(s, id, 30, "KILL", err) < 0)
 			return -1;
+		store_container_free(c);
+		c = container_find(s, id, NULL);
+		if (!c)
+			return 0; /* it was --rm: its monitor removed it */
 	}
-	dir = container_dir(s, c->id);
-	trash_dir = xasprintf("%s/trash", s->root);
-	gone = fs_trash(dir, trash_dir, err);
-	if (!gone || store_container_delete(s, c->id, err) < 0)
-		return -1;
-	return fs_rm_rf(gone, err);
+	return remove_files(s, c, err);
 }

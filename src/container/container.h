@@ -17,13 +17,22 @@
  * Creates a container from config (Config and HostConfig objects; Config.Image
  * names the image). name may be NULL for a generated one. *id gets the 64-hex ID.
  */
-int container_create(struct store *s, const char *name, json_t *config, char **id,
+enum container_create_flags {
+	/*
+	 * The caller starts it at once (run): should the caller die before a
+	 * monitor took the container over, the container is removed, never left
+	 * half-made.
+	 */
+	CONTAINER_CREATE_RUN = 1 << 0,
+};
+int container_create(struct store *s, const char *name, json_t *config, unsigned flags, char **id,
 		     struct berth_error **err);
 
 /*
  * Starts a created or exited container under a new monitor. Returns the socket
- * connected to the monitor once it reported the start ('S' read; its pid in
- * *pid), or -1 with the start error (BERTH_ERR_NO_COMMAND for 127, ...).
+ * connected to the monitor (receiving the output) once it reported the start
+ * ('S' read; its pid in *pid), or -1 with the start error
+ * (BERTH_ERR_NO_COMMAND for 127, ...). A running container is connected to.
  */
 int container_start(struct store *s, const char *id, pid_t *pid, struct berth_error **err);
 
@@ -42,6 +51,36 @@ int container_list(struct store *s, struct store_container ***out, struct berth_
  * conflict unless force, which kills it and waits for its monitor to finish.
  */
 int container_remove(struct store *s, const char *what, bool force, struct berth_error **err);
+
+/* Running, paused or waiting to restart: its monitor is there. */
+bool container_is_running(const struct store_container *c);
+
+/* lifecycle.c. A socket to the monitor of a running container; output: send me its streams. */
+int container_connect(struct store *s, const struct store_container *c, bool output,
+		      struct berth_error **err);
+/*
+ * docker stop: signame (or the container's STOPSIGNAL, else SIGTERM), then
+ * SIGKILL after timeout seconds (-1: Docker's 10). No restart policy brings it
+ * back. A container that is not running is no error.
+ */
+int container_stop(struct store *s, const char *what, int timeout, const char *signame,
+		   struct berth_error **err);
+/* docker kill: a signal to a running container's process. */
+int container_kill(struct store *s, const char *what, int sig, struct berth_error **err);
+/* docker wait: until the container is not running; *code gets its exit code. */
+int container_wait(struct store *s, const char *what, int *code, struct berth_error **err);
+/* docker pause (pause true) and unpause, through the freezer. */
+int container_pause(struct store *s, const char *what, bool pause, struct berth_error **err);
+int container_rename(struct store *s, const char *what, const char *name, struct berth_error **err);
+/* The pids of a running container's processes (host pid namespace). */
+int container_pids(struct store *s, const struct store_container *c, pid_t **pids, size_t *n,
+		   struct berth_error **err);
+/* "TERM", "SIGKILL", "9", "RTMIN+3" → a signal number; -1 when unknown. */
+int container_parse_signal(const char *s);
+
+/* docker inspect's JSON object of a container (inspect.c). */
+json_t *container_inspect(struct store *s, const struct store_container *c,
+			  struct berth_error **err);
 
 /* The runtime spec of a container (spec.c). */
 struct runtime_spec *container_spec(struct store *s, const struct store_container *c,

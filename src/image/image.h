@@ -48,6 +48,9 @@ void image_remove_result_release(struct image_remove_result *r);
 int image_remove(struct store *s, const char *what, bool force, struct image_remove_result *res,
 		 struct berth_error **err);
 
+/* docker inspect's JSON object of an image (inspect.c). */
+json_t *image_inspect(struct store *s, const struct store_image *img, struct berth_error **err);
+
 /*
  * Image configs (config.c). image_config_new() returns a fresh Docker image
  * config with empty container config; image_config_apply_change() applies a

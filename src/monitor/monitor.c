@@ -8,6 +8,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
 
@@ -20,7 +21,14 @@
 #include "util/strutil.h"
 #include "util/timeutil.h"
 
-#define MAX_CLIENTS 16
+#define MAX_CLIENTS 64
+/* A container that ran this long restarts without delay, as in Docker. */
+#define RESTART_RESET_NS (10LL * 1000000000LL)
+
+struct client {
+	int fd;
+	bool output; /* it asked for the container's output ('A') */
+};
 
 struct monitor {
 	const struct monitor_config *mc;
@@ -31,13 +39,17 @@ struct monitor {
 	int epfd, sigfd;
 	int out_fd, err_fd; /* our ends of the container's stdout and stderr (or the pty) */
 	int in_fd;	    /* our end of the container's stdin (or the pty), -1 if none */
-	int clients[MAX_CLIENTS];
+	int listen_fd;	    /* the "attach" socket in the run folder */
+	struct client clients[MAX_CLIENTS];
 	int n_clients;
 	bool exited;
 	int exit_code;
+	bool stopping; /* a user's stop: no restart */
+	int restart_count;
+	int64_t started_at;
 };
 
-int monitor_send(int sock, char t, const void *data, size_t len)
+static int send_msg(int sock, char t, const void *data, size_t len, int flags)
 {
 	char buf[MONITOR_MSG_MAX + 1];
 	ssize_t n;
@@ -48,20 +60,48 @@ int monitor_send(int sock, char t, const void *data, size_t len)
 	if (len)
 		memcpy(buf + 1, data, len);
 	do
-		n = send(sock, buf, len + 1, MSG_NOSIGNAL);
+		n = send(sock, buf, len + 1, MSG_NOSIGNAL | flags);
 	while (n < 0 && errno == EINTR);
 	return n < 0 ? -1 : 0;
 }
 
+int monitor_send(int sock, char t, const void *data, size_t len)
+{
+	return send_msg(sock, t, data, len, 0);
+}
+
+long long monitor_restart_delay_ms(int n)
+{
+	long long ms = 100;
+
+	while (n-- > 0 && ms < 60000)
+		ms *= 2;
+	return ms < 60000 ? ms : 60000;
+}
+
+static void drop_client(struct monitor *m, int idx)
+{
+	epoll_ctl(m->epfd, EPOLL_CTL_DEL, m->clients[idx].fd, NULL);
+	close(m->clients[idx].fd);
+	m->clients[idx] = m->clients[--m->n_clients];
+}
+
+/*
+ * To every client, or only to those that want the output. Output never waits
+ * for a client: a full socket loses the message (the log keeps it).
+ */
 static void broadcast(struct monitor *m, char t, const void *data, size_t len)
 {
+	bool output = t == '1' || t == '2';
+
 	for (int i = 0; i < m->n_clients; i++) {
-		if (monitor_send(m->clients[i], t, data, len) == 0)
+		if (output && !m->clients[i].output)
+			continue;
+		if (send_msg(m->clients[i].fd, t, data, len, output ? MSG_DONTWAIT : 0) == 0 ||
+		    errno == EAGAIN)
 			continue;
 		/* a client that went away detaches */
-		epoll_ctl(m->epfd, EPOLL_CTL_DEL, m->clients[i], NULL);
-		close(m->clients[i]);
-		m->clients[i--] = m->clients[--m->n_clients];
+		drop_client(m, i--);
 	}
 }
 
@@ -89,30 +129,55 @@ static void on_output(struct monitor *m, int *fd, int stream)
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n <= 0) { /* EOF, or EIO from a terminal whose last user closed it */
-		logfile_flush(m->log, stream);
+		if (m->log)
+			logfile_flush(m->log, stream);
 		if (m->in_fd == *fd)
 			m->in_fd = -1;
 		unwatch_close(m, fd);
 		return;
 	}
-	logfile_write(m->log, stream, buf, (size_t)n);
+	if (m->log)
+		logfile_write(m->log, stream, buf, (size_t)n);
 	broadcast(m, (char)('0' + stream), buf, (size_t)n);
+}
+
+static void add_client(struct monitor *m, int fd, bool output)
+{
+	if (m->n_clients == MAX_CLIENTS) {
+		close(fd);
+		return;
+	}
+	m->clients[m->n_clients++] = (struct client){.fd = fd, .output = output};
+	watch(m, fd);
+}
+
+static void on_accept(struct monitor *m)
+{
+	int fd;
+
+	while ((fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
+		add_client(m, fd, false);
 }
 
 static void on_client(struct monitor *m, int idx)
 {
 	char buf[MONITOR_MSG_MAX + 1];
-	int fd = m->clients[idx];
-	ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+	ssize_t n = recv(m->clients[idx].fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
 
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
 	if (n <= 0) {
-		epoll_ctl(m->epfd, EPOLL_CTL_DEL, fd, NULL);
-		close(fd);
-		m->clients[idx] = m->clients[--m->n_clients];
+		drop_client(m, idx);
 		return;
 	}
 	buf[n] = '\0';
 	switch (buf[0]) {
+	case 'A':
+		m->clients[idx].output = true;
+		break;
+	case 'P':
+		m->stopping = true;
+		break;
 	case '0':
 		if (m->in_fd >= 0 && fs_write_all(m->in_fd, buf + 1, (size_t)n - 1) < 0)
 			log_warn_errno(errno, "write to the container's stdin");
@@ -152,12 +217,37 @@ static void on_signal(struct monitor *m)
 	}
 }
 
-static void event_loop(struct monitor *m)
+/* Waits up to timeout_ms (-1: no limit) for events and handles them. */
+static void dispatch(struct monitor *m, int timeout_ms)
+{
+	struct epoll_event evs[8];
+	int n = epoll_wait(m->epfd, evs, ARRAY_SIZE(evs), timeout_ms);
+
+	for (int i = 0; i < n; i++) {
+		int fd = evs[i].data.fd;
+		if (fd == m->sigfd)
+			on_signal(m);
+		else if (fd == m->out_fd)
+			on_output(m, &m->out_fd, 1);
+		else if (fd == m->err_fd)
+			on_output(m, &m->err_fd, 2);
+		else if (fd == m->listen_fd)
+			on_accept(m);
+		else
+			for (int c = 0; c < m->n_clients; c++)
+				if (m->clients[c].fd == fd) {
+					on_client(m, c);
+					break;
+				}
+	}
+}
+
+/* Until the container's process has exited and its output is drained. */
+static void run_until_exit(struct monitor *m)
 {
 	int64_t deadline = 0;
 
 	while (!m->exited || m->out_fd >= 0 || m->err_fd >= 0) {
-		struct epoll_event evs[8];
 		int timeout = -1;
 
 		if (m->exited) {
@@ -169,23 +259,24 @@ static void event_loop(struct monitor *m)
 				break;
 			timeout = (int)((deadline - now) / 1000000) + 1;
 		}
-		int n = epoll_wait(m->epfd, evs, ARRAY_SIZE(evs), timeout);
-		for (int i = 0; i < n; i++) {
-			int fd = evs[i].data.fd;
-			if (fd == m->sigfd)
-				on_signal(m);
-			else if (fd == m->out_fd)
-				on_output(m, &m->out_fd, 1);
-			else if (fd == m->err_fd)
-				on_output(m, &m->err_fd, 2);
-			else
-				for (int c = 0; c < m->n_clients; c++)
-					if (m->clients[c] == fd) {
-						on_client(m, c);
-						break;
-					}
-		}
+		dispatch(m, timeout);
 	}
+	unwatch_close(m, &m->out_fd);
+	unwatch_close(m, &m->err_fd);
+	if (m->in_fd >= 0 && m->in_fd != m->proc.pty_master)
+		close(m->in_fd);
+	if (m->proc.pty_master >= 0)
+		close(m->proc.pty_master);
+	m->in_fd = m->proc.pty_master = -1;
+}
+
+/* A restart's back-off: serves the clients for ms, unless a user stops the container. */
+static void serve_for(struct monitor *m, long long ms)
+{
+	int64_t until = time_now_ns() + ms * 1000000LL;
+
+	for (int64_t now; !m->stopping && (now = time_now_ns()) < until;)
+		dispatch(m, (int)((until - now) / 1000000) + 1);
 }
 
 static int update_state(struct monitor *m, enum store_container_state state, int exit_code,
@@ -199,18 +290,20 @@ static int update_state(struct monitor *m, enum store_container_state state, int
 	if (!c)
 		goto fail;
 	c->state = state;
+	c->restart_count = m->restart_count;
 	if (state == STORE_CONTAINER_RUNNING) {
 		c->pid = m->proc.pid;
 		c->monitor_pid = getpid();
-		c->started_at = now;
+		c->started_at = m->started_at = now;
 		c->exit_code = 0;
 		free(c->error);
 		c->error = xstrdup("");
 	} else {
 		c->pid = 0;
-		c->monitor_pid = 0;
+		/* while it waits to restart, the monitor still answers for it */
+		c->monitor_pid = state == STORE_CONTAINER_RESTARTING ? getpid() : 0;
 		c->exit_code = exit_code;
-		if (state == STORE_CONTAINER_EXITED)
+		if (state == STORE_CONTAINER_EXITED || state == STORE_CONTAINER_RESTARTING)
 			c->finished_at = now;
 		c->oom_killed = m->cg && cgroup_oom_killed(m->cg);
 		free(c->error);
@@ -223,7 +316,6 @@ fail:
 	return -1;
 }
 
-/* Removes the container's folders and record (--rm). */
 /*
  * --rm: the folder goes to the trash (a rename) and the record is deleted; the
  * files themselves are removed after the client has its exit code.
@@ -240,14 +332,37 @@ static char *remove_container(struct monitor *m)
 	return gone;
 }
 
+/* Reaps our children until none is left (bounded: 2 s). */
+static void reap_leftovers(void)
+{
+	struct timespec pause = {0, 2 * 1000 * 1000};
+
+	for (int i = 0; i < 1000; i++) {
+		pid_t p = waitpid(-1, NULL, WNOHANG);
+		if (p > 0)
+			continue;
+		if (p < 0 && errno == ECHILD)
+			return;
+		nanosleep(&pause, NULL);
+	}
+}
+
 /* Returns the folder to remove once the clients are told (--rm), or NULL. */
 static char *teardown(struct monitor *m)
 {
 	_cleanup_error_ struct berth_error *e = NULL;
 	_cleanup_free_ char *rundir = xasprintf("%s/%s", m->mc->runroot, m->mc->id);
 
-	if (m->cg && cgroup_destroy(m->cg, &e) < 0)
-		log_warn("cannot remove the cgroup of %s: %s", m->mc->id, e->msg);
+	if (m->cg) {
+		/*
+		 * What the container left was reparented to us (the subreaper) when
+		 * its init died: killed and reaped, it no longer holds the cgroup.
+		 */
+		cgroup_kill(m->cg, NULL);
+		reap_leftovers();
+		if (cgroup_destroy(m->cg, &e) < 0)
+			log_warn("cannot remove the cgroup of %s: %s", m->mc->id, e->msg);
+	}
 	fs_rm_rf(rundir, NULL);
 	return m->mc->auto_remove ? remove_container(m) : NULL;
 }
@@ -284,10 +399,10 @@ static int start_container(struct monitor *m, struct berth_error **err)
 	int child_fds[3] = {-1, -1, -1};
 	int r;
 
-	m->cg = cgroup_create(m->mc->id, &spec->limits, err);
-	if (!m->cg)
+	m->exited = false;
+	if (!m->cg && !(m->cg = cgroup_create(m->mc->id, &spec->limits, err)))
 		return -1;
-	if (spec->seccomp) {
+	if (spec->seccomp && !spec->bpf.filter) {
 		_cleanup_free_ char *cache = xasprintf("%s/seccomp", m->mc->runroot);
 		if (seccomp_build_default_cached(cache, spec->caps, &spec->bpf, err) < 0)
 			return -1;
@@ -309,6 +424,54 @@ static int start_container(struct monitor *m, struct berth_error **err)
 	if (m->err_fd >= 0)
 		watch(m, m->err_fd);
 	return 0;
+}
+
+/*
+ * A unix socket path must fit sun_path (108 bytes); a longer one is reached
+ * through /proc/self/fd of its folder (dirfd stays open while it is used).
+ */
+static int socket_address(const char *dir, struct sockaddr_un *sa, int *dirfd,
+			  struct berth_error **err)
+{
+	*dirfd = -1;
+	*sa = (struct sockaddr_un){.sun_family = AF_UNIX};
+	if (strlen(dir) + sizeof("/attach") <= sizeof(sa->sun_path)) {
+		snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/attach", dir);
+		return 0;
+	}
+	*dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*dirfd < 0)
+		return berth_error_set(err, errno, "open '%s'", dir);
+	snprintf(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d/attach", *dirfd);
+	return 0;
+}
+
+static int listen_attach(const char *rundir, struct berth_error **err)
+{
+	struct sockaddr_un sa;
+	_cleanup_close_ int dirfd = -EBADF;
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || socket_address(rundir, &sa, &dirfd, err) < 0)
+		return fd < 0 ? berth_error_set(err, errno, "socket") : -1;
+	unlink(sa.sun_path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0)
+		return berth_error_set(err, errno, "listen on '%s/attach'", rundir);
+	return steal_fd(&fd);
+}
+
+int monitor_connect(const char *runroot, const char *id, struct berth_error **err)
+{
+	_cleanup_free_ char *rundir = xasprintf("%s/%s", runroot, id);
+	_cleanup_close_ int dirfd = -EBADF;
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa;
+
+	if (fd < 0 || socket_address(rundir, &sa, &dirfd, err) < 0)
+		return fd < 0 ? berth_error_set(err, errno, "socket") : -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return berth_error_set(err, errno, "connect to the monitor of %.12s", id);
+	return steal_fd(&fd);
 }
 
 static int setup_process(struct monitor *m, int client, struct berth_error **err)
@@ -344,13 +507,59 @@ static int setup_process(struct monitor *m, int client, struct berth_error **err
 	if (m->sigfd < 0 || m->epfd < 0)
 		return berth_error_set(err, errno, "set up the event loop");
 	watch(m, m->sigfd);
-	m->clients[m->n_clients++] = client;
-	watch(m, client);
+	add_client(m, client, true);
+	m->listen_fd = listen_attach(rundir, err);
+	if (m->listen_fd < 0)
+		return -1;
+	watch(m, m->listen_fd);
 	m->store = store_open(m->mc->root, m->mc->runroot, err);
 	if (!m->store)
 		return -1;
-	m->log = logfile_open(m->mc->log_path, err);
+	if (!m->mc->log_path) /* --log-driver none */
+		return 0;
+	m->log = logfile_open(m->mc->log_path, &m->mc->log_opts, err);
 	return m->log ? 0 : -1;
+}
+
+static void fail_start(struct monitor *m, const struct berth_error *err)
+{
+	int code = err->kind == BERTH_ERR_NO_COMMAND	   ? 127
+		   : err->kind == BERTH_ERR_CANNOT_EXECUTE ? 126
+							   : 125;
+	_cleanup_free_ char *msg = xasprintf("%c%s", (char)('0' + err->kind), err->msg);
+	char *trash;
+
+	if (m->store)
+		update_state(m, m->restart_count ? STORE_CONTAINER_EXITED : STORE_CONTAINER_CREATED,
+			     code, err->msg);
+	trash = teardown(m);
+	broadcast(m, 'E', msg, strlen(msg));
+	if (trash)
+		fs_rm_rf(trash, NULL);
+	_exit(1);
+}
+
+/* Docker's restart policies, decided after each exit. */
+static bool should_restart(const struct monitor *m)
+{
+	const char *p = m->mc->restart_policy;
+
+	if (m->stopping || !p || !strcmp(p, "no") || !*p)
+		return false;
+	if (!strcmp(p, "on-failure"))
+		return m->exit_code != 0 &&
+		       (m->mc->restart_max <= 0 || m->restart_count < m->mc->restart_max);
+	return !strcmp(p, "always") || !strcmp(p, "unless-stopped");
+}
+
+static void announce_start(struct monitor *m)
+{
+	char buf[32];
+	int n;
+
+	update_state(m, STORE_CONTAINER_RUNNING, 0, NULL);
+	n = snprintf(buf, sizeof(buf), "%d", (int)m->proc.pid);
+	broadcast(m, 'S', buf, (size_t)n);
 }
 
 static _noreturn_ void monitor_main(const struct monitor_config *mc, int client)
@@ -361,35 +570,43 @@ static _noreturn_ void monitor_main(const struct monitor_config *mc, int client)
 			    .in_fd = -1,
 			    .sigfd = -1,
 			    .epfd = -1,
+			    .listen_fd = -1,
 			    .proc = {.pty_master = -1}};
 	_cleanup_error_ struct berth_error *err = NULL;
+	int consecutive = 0;
 	char buf[64], *trash;
 	int n;
 
-	if (setup_process(&m, client, &err) < 0 || start_container(&m, &err) < 0) {
-		int code = err->kind == BERTH_ERR_NO_COMMAND	   ? 127
-			   : err->kind == BERTH_ERR_CANNOT_EXECUTE ? 126
-								   : 125;
-		char kind = (char)('0' + err->kind);
-		_cleanup_free_ char *msg = xasprintf("%c%s", kind, err->msg);
-
-		if (m.store)
-			update_state(&m, STORE_CONTAINER_CREATED, code, err->msg);
-		trash = teardown(&m);
-		broadcast(&m, 'E', msg, strlen(msg));
-		if (trash)
-			fs_rm_rf(trash, NULL);
-		_exit(1);
+	if (setup_process(&m, client, &err) < 0 || start_container(&m, &err) < 0)
+		fail_start(&m, err);
+	announce_start(&m);
+	for (;;) {
+		run_until_exit(&m);
+		if (m.log) {
+			logfile_flush(m.log, 1);
+			logfile_flush(m.log, 2);
+		}
+		n = snprintf(buf, sizeof(buf), "%d", m.exit_code);
+		if (!should_restart(&m))
+			break;
+		/* a run long enough resets the back-off, as in Docker */
+		if (time_now_ns() - m.started_at >= RESTART_RESET_NS)
+			consecutive = 0;
+		update_state(&m, STORE_CONTAINER_RESTARTING, m.exit_code, NULL);
+		broadcast(&m, 'X', buf, (size_t)n);
+		serve_for(&m, monitor_restart_delay_ms(consecutive++));
+		if (m.stopping)
+			break;
+		m.restart_count++;
+		if (start_container(&m, &err) < 0)
+			fail_start(&m, err);
+		announce_start(&m);
 	}
-	update_state(&m, STORE_CONTAINER_RUNNING, 0, NULL);
-	n = snprintf(buf, sizeof(buf), "%d", (int)m.proc.pid);
-	broadcast(&m, 'S', buf, (size_t)n);
-	event_loop(&m);
 	logfile_close(m.log);
 	if (!mc->auto_remove)
 		update_state(&m, STORE_CONTAINER_EXITED, m.exit_code, NULL);
+	close(m.listen_fd);
 	trash = teardown(&m);
-	n = snprintf(buf, sizeof(buf), "%d", m.exit_code);
 	broadcast(&m, 'X', buf, (size_t)n);
 	if (trash)
 		fs_rm_rf(trash, NULL);

@@ -4,12 +4,18 @@
  * master side or pipes), writes the json-file log, relays the streams to
  * attached clients, records the exit in the store and tears down.
  *
- * Clients talk to it over SOCK_SEQPACKET sockets; each message is a type byte
- * and a payload:
+ * Clients talk to it over SOCK_SEQPACKET sockets: the one monitor_launch()
+ * returns, and any number more through the socket "attach" in the container's
+ * run folder (monitor_connect()). Each message is a type byte and a payload:
  *   monitor → client: 'S' pid (started), 'E' kind message (start failed),
- *                     '1'/'2' bytes (stdout/stderr), 'X' exit code (gone, torn down)
- *   client → monitor: '0' bytes (stdin), 'C' (close stdin), 'W' "rows cols" (resize),
- *                     'K' signal number (kill)
+ *                     '1'/'2' bytes (stdout/stderr; only to clients that sent 'A'),
+ *                     'X' exit code (the process exited; after the teardown when the
+ *                     monitor ends, before a restart otherwise)
+ *   client → monitor: 'A' (send me the output), '0' bytes (stdin), 'C' (close stdin),
+ *                     'W' "rows cols" (resize), 'K' signal number (kill),
+ *                     'P' (the user stops the container: no restart follows)
+ * A client too slow to take the output loses it (the log has it all): the
+ * container never waits for a client.
  */
 #ifndef BERTH_MONITOR_MONITOR_H
 #define BERTH_MONITOR_MONITOR_H
@@ -17,6 +23,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "monitor/logfile.h"
 #include "runtime/runtime.h"
 #include "util/error.h"
 
@@ -26,8 +33,12 @@ struct monitor_config {
 	const char *root, *runroot;
 	const char *id;
 	struct runtime_spec *spec;
-	const char *log_path; /* json-file log */
-	bool auto_remove;     /* --rm: remove the container when it exits */
+	const char *log_path; /* json-file log; NULL for --log-driver none */
+	struct logfile_opts log_opts;
+	bool auto_remove; /* --rm: remove the container when it exits */
+	/* HostConfig.RestartPolicy: "no", "always", "unless-stopped", "on-failure" */
+	const char *restart_policy;
+	int restart_max; /* on-failure's MaximumRetryCount; 0 = no limit */
 };
 
 /*
@@ -37,7 +48,13 @@ struct monitor_config {
  */
 int monitor_launch(const struct monitor_config *mc, struct berth_error **err);
 
+/* Connects to the monitor of a running container. */
+int monitor_connect(const char *runroot, const char *id, struct berth_error **err);
+
 /* Sends one message of type t with a payload. */
 int monitor_send(int sock, char t, const void *data, size_t len);
+
+/* Docker's back-off before restart number n (0 first): 100 ms doubling, at most 1 min. */
+long long monitor_restart_delay_ms(int n);
 
 #endif

@@ -625,6 +625,11 @@ static int remove_dir(const char *dir, struct berth_error **err)
 	return 0;
 }
 
+int cgroup_kill(struct cgroup *cg, struct berth_error **err)
+{
+	return cg->ops->kill(cg, err);
+}
+
 int cgroup_destroy(struct cgroup *cg, struct berth_error **err)
 {
 	bool busy = false;

@@ -66,6 +66,8 @@ int cgroup_freeze(struct cgroup *cg, bool frozen, struct berth_error **err);
 int cgroup_pids(struct cgroup *cg, pid_t **pids, size_t *n, struct berth_error **err);
 /* True when the kernel's OOM killer killed a process of this cgroup. */
 bool cgroup_oom_killed(struct cgroup *cg);
+/* Sends SIGKILL to every process of the cgroup. */
+int cgroup_kill(struct cgroup *cg, struct berth_error **err);
 /* Kills what is left in the cgroup and removes it in every hierarchy. */
 int cgroup_destroy(struct cgroup *cg, struct berth_error **err);
 /* Path of the cgroup as /proc/self/cgroup shows it ("/berth/<id>"). */

@@ -1,6 +1,5 @@
 #define LOG_DOMAIN "runtime"
 #include <fcntl.h>
-#include <grp.h>
 #include <linux/close_range.h>
 #include <net/if.h>
 #include <sched.h>
@@ -14,7 +13,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <termios.h>
 
 #include "runtime/caps.h"
 #include "runtime/internal.h"
@@ -101,136 +99,19 @@ static int loopback_up(struct child_error *ce)
 	return 0;
 }
 
-static int send_fd(int sock, char tag, int fd)
-{
-	char buf[CMSG_SPACE(sizeof(int))] = {0};
-	struct iovec iov = {.iov_base = &tag, .iov_len = 1};
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = buf,
-			     .msg_controllen = sizeof(buf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
-}
-
-/* A terminal from the container's own devpts: the master goes to the parent. */
+/* A terminal from the container's own devpts, also its /dev/console. */
 static int setup_tty(const struct runtime_spec *spec, int sync_fd, struct child_error *ce)
 {
-	struct winsize ws = {.ws_row = spec->tty_rows, .ws_col = spec->tty_cols};
-	_cleanup_close_ int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-	_cleanup_close_ int slave = -EBADF;
+	_cleanup_close_ int slave = process_setup_tty(spec->tty_rows, spec->tty_cols, sync_fd, ce);
 	_cleanup_close_ int console = -EBADF;
 	char path[PATH_MAX_LEN];
 
-	if (master < 0 || unlockpt(master) < 0)
-		return child_fail(ce, 0, errno, "open a terminal");
-	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (slave < 0)
-		return child_fail(ce, 0, errno, "open the terminal's peer");
-	/* The size is right before the process starts; later changes come from the monitor. */
-	if (ws.ws_row && ws.ws_col && ioctl(master, TIOCSWINSZ, &ws) < 0)
-		return child_fail(ce, 0, errno, "set the terminal's size");
-	if (send_fd(sync_fd, 'T', master) < 0)
-		return child_fail(ce, 0, errno, "send the terminal");
-	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
-		return child_fail(ce, 0, errno, "set the controlling terminal");
+		return -1;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", slave);
 	console = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (console < 0 || mount(path, "/dev/console", NULL, MS_BIND, NULL) < 0)
 		return child_fail(ce, 0, errno, "bind /dev/console");
-	for (int i = 0; i < 3; i++)
-		if (dup2(slave, i) < 0)
-			return child_fail(ce, 0, errno, "dup2");
-	return 0;
-}
-
-static int setup_stdio(const struct runtime_stdio *io, struct child_error *ce)
-{
-	int fds[3] = {io->in, io->out, io->err};
-	_cleanup_close_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-	for (int i = 0; i < 3; i++) {
-		int fd = fds[i] >= 0 ? fds[i] : null;
-		if (fd < 0 || (fd == i ? fcntl(fd, F_SETFD, 0) : dup2(fd, i)) < 0)
-			return child_fail(ce, 0, errno, "set up standard stream %d", i);
-	}
-	return 0;
-}
-
-static int set_rlimits(const struct runtime_spec *spec, struct child_error *ce)
-{
-	for (size_t i = 0; i < spec->n_rlimits; i++) {
-		struct rlimit rl = {.rlim_cur = spec->rlimits[i].soft,
-				    .rlim_max = spec->rlimits[i].hard};
-		if (setrlimit(spec->rlimits[i].resource, &rl) < 0)
-			return child_fail(ce, 0, errno, "setrlimit %d", spec->rlimits[i].resource);
-	}
-	return 0;
-}
-
-static const char *env_get(char *const *env, const char *key)
-{
-	size_t n = strlen(key);
-	for (size_t i = 0; env && env[i]; i++)
-		if (strncmp(env[i], key, n) == 0 && env[i][n] == '=')
-			return env[i] + n + 1;
-	return NULL;
-}
-
-/* Finds argv0 as execvp would, in the container's PATH. */
-static int find_command(const char *argv0, char *const *env, char *out, size_t len,
-			struct child_error *ce)
-{
-	const char *path = env_get(env, "PATH");
-	struct stat st;
-
-	if (!*argv0)
-		return child_fail(ce, BERTH_ERR_NO_COMMAND, 0,
-				  "exec: \"\": executable file not found in $PATH");
-	if (strchr(argv0, '/')) {
-		if (stat(argv0, &st) < 0)
-			return child_fail(ce, BERTH_ERR_NO_COMMAND, 0, "exec: \"%s\": stat %s: %s",
-					  argv0, argv0,
-					  errno == ENOENT ? "no such file or directory"
-							  : strerror(errno));
-		snprintf(out, len, "%s", argv0);
-		return 0;
-	}
-	for (const char *p = path ? path : RUNTIME_DEFAULT_PATH; *p;) {
-		size_t n = strcspn(p, ":");
-		snprintf(out, len, "%.*s/%s", (int)n, n ? p : ".", argv0);
-		if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111))
-			return 0;
-		p += n + (p[n] == ':');
-	}
-	return child_fail(ce, BERTH_ERR_NO_COMMAND, 0,
-			  "exec: \"%s\": executable file not found in $PATH", argv0);
-}
-
-static int switch_user(const struct runtime_spec *spec, const struct child_user *u,
-		       struct child_error *ce)
-{
-	struct berth_error *e = NULL;
-	int r;
-
-	if (!spec->privileged && caps_drop_bounding(spec->caps, NULL) < 0)
-		return child_fail(ce, 0, errno, "drop capabilities from the bounding set");
-	if (setgroups((size_t)u->n_groups, u->groups) < 0 || setresgid(u->gid, u->gid, u->gid) < 0)
-		return child_fail(ce, 0, errno, "set groups");
-	if (setresuid(u->uid, u->uid, u->uid) < 0)
-		return child_fail(ce, 0, errno, "set user %u", (unsigned)u->uid);
-	/* A non-root user starts with empty effective and permitted sets, as in Docker. */
-	r = u->uid == 0 ? caps_set_process(spec->caps, spec->caps, 0, &e)
-			: caps_set_process(0, 0, 0, &e);
-	if (r < 0) {
-		berth_error_free(e);
-		return child_fail(ce, 0, errno, "set capabilities");
-	}
 	return 0;
 }
 
@@ -241,25 +122,6 @@ static int mkdir_p_chdir(const char *cwd, struct child_error *ce)
 		return 0;
 	if (errno != ENOENT || fs_mkdir_p(cwd, 0755, NULL) < 0 || chdir(cwd) < 0)
 		return child_fail(ce, 0, errno, "chdir to the working directory '%s'", cwd);
-	return 0;
-}
-
-/* HOME from the user's passwd entry when the environment lacks it. */
-static char **env_with_home(char *const *env, const struct child_user *u)
-{
-	char **r = strv_dup(env);
-
-	if (!env_get(env, "HOME"))
-		strv_push_take(&r, xasprintf("HOME=%s", u->home));
-	return r;
-}
-
-static int load_seccomp(const struct runtime_spec *spec, struct child_error *ce)
-{
-	if (!spec->seccomp)
-		return 0;
-	if (seccomp_bpf_load(&spec->bpf, NULL) < 0)
-		return child_fail(ce, 0, errno, "load the seccomp profile");
 	return 0;
 }
 
@@ -305,7 +167,7 @@ static int exec_process(const struct runtime_spec *spec, char **env, int sync_fd
 	char path[PATH_MAX_LEN];
 	sigset_t all, old;
 
-	if (find_command(spec->argv[0], env, path, sizeof(path), ce) < 0)
+	if (process_find_command(spec->argv[0], env, path, sizeof(path), ce) < 0)
 		return -1;
 	if (spec->init) {
 		sigfillset(&all);
@@ -320,10 +182,7 @@ static int exec_process(const struct runtime_spec *spec, char **env, int sync_fd
 		}
 		sigprocmask(SIG_SETMASK, &old, NULL);
 	}
-	execve(path, spec->argv, env);
-	return child_fail(ce, errno == ENOENT ? BERTH_ERR_NO_COMMAND : BERTH_ERR_CANNOT_EXECUTE, 0,
-			  "exec: \"%s\": %s", spec->argv[0],
-			  errno == EACCES ? "permission denied" : strerror(errno));
+	return process_execve(path, spec->argv, env, ce);
 }
 
 /* What the child of runtime_spawn() works from (its copy of the parent's memory). */
@@ -356,6 +215,7 @@ static int child_setup(const struct child_args *a, struct child_error *ce)
 	const struct runtime_spec *spec = a->spec;
 	const struct runtime_stdio *io = a->io;
 	int sync_fd = a->sync_fd;
+	const struct seccomp_bpf *seccomp = spec->seccomp ? &spec->bpf : NULL;
 	struct child_user u;
 
 	if (join_cgroup(a, ce) < 0 || rootfs_setup(spec, ce) < 0)
@@ -364,78 +224,37 @@ static int child_setup(const struct child_args *a, struct child_error *ce)
 		return child_fail(ce, 0, errno, "sethostname");
 	if (spec->net == RUNTIME_NET_NONE && loopback_up(ce) < 0)
 		return -1;
-	if (spec->tty ? setup_tty(spec, sync_fd, ce) : setup_stdio(io, ce))
+	if (spec->tty ? setup_tty(spec, sync_fd, ce) : process_setup_stdio(io, ce))
 		return -1;
 	/* The working directory is made before the root may turn read-only, as in Docker. */
 	if (mkdir_p_chdir(spec->cwd, ce) < 0 || rootfs_finish(spec, ce) < 0 ||
-	    set_rlimits(spec, ce) < 0)
+	    process_set_rlimits(spec->rlimits, spec->n_rlimits, ce) < 0)
 		return -1;
 	if (user_resolve(spec->user, &u, ce) < 0)
 		return -1;
-	if (!spec->no_new_privs && load_seccomp(spec, ce) < 0)
+	if (!spec->no_new_privs && process_load_seccomp(seccomp, ce) < 0)
 		return -1;
-	if (switch_user(spec, &u, ce) < 0)
+	if (process_switch_user(spec->caps, spec->privileged, &u, ce) < 0)
 		return -1;
 	if (spec->no_new_privs &&
-	    (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || load_seccomp(spec, ce) < 0))
+	    (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || process_load_seccomp(seccomp, ce) < 0))
 		return child_fail(ce, 0, errno, "set no_new_privs");
-	return exec_process(spec, env_with_home(spec->env, &u), sync_fd, ce);
-}
-
-static void reset_signals(void)
-{
-	sigset_t none;
-
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	return exec_process(spec, process_env_with_home(spec->env, &u), sync_fd, ce);
 }
 
 static _noreturn_ void child_main(const struct child_args *a)
 {
 	struct child_error ce = {0};
-	char buf[sizeof(ce.msg) + 2];
-	int n;
 
 	/* Neither the monitor's signal mask nor its ignored signals reach the container. */
-	reset_signals();
+	process_reset_signals();
 	/* Our own descriptors must not reach the container's process. */
 	syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
 	child_setup(a, &ce);
-	n = snprintf(buf, sizeof(buf), "E%c%s", '0' + ce.kind, ce.msg);
-	if (write(a->sync_fd, buf, (size_t)n) < 0) {
-		/* the parent is gone: nobody to tell */
-	}
-	_exit(ce.kind == BERTH_ERR_NO_COMMAND	    ? 127
-	      : ce.kind == BERTH_ERR_CANNOT_EXECUTE ? 126
-						    : 125);
+	process_child_exit(a->sync_fd, &ce);
 }
 
 /* --- the parent ------------------------------------------------------------------------ */
-
-static int recv_report(int sock, int *fd_out, char *buf, size_t len)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = {.iov_base = buf, .iov_len = len - 1};
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf)};
-	ssize_t n;
-
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return (int)n;
-	buf[n] = '\0';
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			memcpy(fd_out, CMSG_DATA(c), sizeof(int));
-	return (int)n;
-}
 
 static unsigned long clone_flags(const struct runtime_spec *spec)
 {
@@ -453,7 +272,7 @@ static int wait_child_report(int sock, pid_t pid, struct runtime_process *out,
 
 	for (;;) {
 		int fd = -1;
-		int n = recv_report(sock, &fd, buf, sizeof(buf));
+		int n = process_recv_report(sock, &fd, buf, sizeof(buf));
 		if (n == 0)
 			return 0; /* the socket closed on execve */
 		if (n < 0)

@@ -129,9 +129,27 @@ static int migrate(struct store *s, struct berth_error **err)
 	return store_commit(s, err);
 }
 
+static int connect_db(struct store *s, struct berth_error **err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/berth.db", s->root);
+
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK)
+		return berth_error_set(err, 0, "store: open '%s': %s", path,
+				       s->db ? sqlite3_errmsg(s->db) : "out of memory");
+	sqlite3_busy_timeout(s->db, 30000);
+	/* synchronous=NORMAL is durable in WAL mode except for the last commits before a
+	 * power loss, which is what Docker's own stores give too. */
+	if (sqlite3_exec(s->db,
+			 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+			 "PRAGMA foreign_keys=ON;",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		return db_error(s, err, "configure");
+	return 0;
+}
+
 struct store *store_open(const char *root, const char *runroot, struct berth_error **err)
 {
-	_cleanup_free_ char *path = xasprintf("%s/berth.db", root);
 	struct store *s;
 
 	if (fs_mkdir_p(root, 0711, err) < 0 || fs_mkdir_p(runroot, 0711, err) < 0)
@@ -139,27 +157,22 @@ struct store *store_open(const char *root, const char *runroot, struct berth_err
 	s = xcalloc(1, sizeof(*s));
 	s->root = xstrdup(root);
 	s->runroot = xstrdup(runroot);
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		berth_error_set(err, 0, "store: open '%s': %s", path,
-				s->db ? sqlite3_errmsg(s->db) : "out of memory");
-		store_close(s);
-		return NULL;
-	}
-	sqlite3_busy_timeout(s->db, 30000);
-	/* synchronous=NORMAL is durable in WAL mode except for the last commits before a
-	 * power loss, which is what Docker's own stores give too. */
-	if (sqlite3_exec(s->db,
-			 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-			 "PRAGMA foreign_keys=ON;",
-			 NULL, NULL, NULL) != SQLITE_OK ||
-	    migrate(s, err) < 0) {
-		if (err && !*err)
-			db_error(s, err, "configure");
+	if (connect_db(s, err) < 0 || migrate(s, err) < 0) {
 		store_close(s);
 		return NULL;
 	}
 	return s;
+}
+
+void store_suspend(struct store *s)
+{
+	sqlite3_close_v2(s->db);
+	s->db = NULL;
+}
+
+int store_resume(struct store *s, struct berth_error **err)
+{
+	return s->db ? 0 : connect_db(s, err);
 }
 
 void store_close(struct store *s)
@@ -453,10 +466,10 @@ int store_container_add(struct store *s, const struct store_container *c, struct
 {
 	_cleanup_stmt_ sqlite3_stmt *st =
 		prepare(s, err,
-			"INSERT INTO containers(id, name, image_id, image, config, created, state)"
-			" VALUES(?, ?, ?, ?, ?, ?, ?)",
-			"sssssin", c->id, c->name, c->image_id, c->image, c->config, c->created,
-			(int)c->state);
+			"INSERT INTO containers(id, name, image_id, image, config, created, state,"
+			" monitor_pid) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
+			"sssssinn", c->id, c->name, c->image_id, c->image, c->config, c->created,
+			(int)c->state, (int)c->monitor_pid);
 
 	if (!st)
 		return -1;
@@ -579,6 +592,26 @@ int store_container_delete(struct store *s, const char *id, struct berth_error *
 	_cleanup_stmt_ sqlite3_stmt *st =
 		prepare(s, err, "DELETE FROM containers WHERE id = ?", "s", id);
 	return exec_stmt(s, st, "delete container", err);
+}
+
+int store_container_rename(struct store *s, const char *id, const char *name,
+			   struct berth_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st =
+		prepare(s, err, "UPDATE containers SET name = ? WHERE id = ?", "ss", name, id);
+
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		if ((sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_CONSTRAINT)
+			return berth_error_setk(
+				err, BERTH_ERR_CONFLICT, 0,
+				"Conflict. The container name \"/%s\" is already in "
+				"use by another container",
+				name);
+		return db_error(s, err, "rename container");
+	}
+	return 0;
 }
 
 bool store_container_name_taken(struct store *s, const char *name)

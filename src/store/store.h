@@ -27,6 +27,15 @@ static inline void store_closep(struct store **s)
 	*s = NULL;
 }
 
+/*
+ * An SQLite connection must not cross a fork: the child's own connection would
+ * share the parent's lock bookkeeping and lose its writes. store_suspend()
+ * closes the connection before a fork of a process that opens its own store;
+ * store_resume() opens it again.
+ */
+void store_suspend(struct store *s);
+int store_resume(struct store *s, struct berth_error **err);
+
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
 int store_begin(struct store *s, struct berth_error **err);
 int store_commit(struct store *s, struct berth_error **err);
@@ -99,7 +108,7 @@ struct store_container {
 	int64_t created;
 	enum store_container_state state;
 	pid_t pid;	   /* container init in the host's pid namespace, 0 if none */
-	pid_t monitor_pid; /* 0 if none */
+	pid_t monitor_pid; /* 0 if none; while created by run: the creating CLI */
 	int exit_code;
 	int64_t started_at;
 	int64_t finished_at;
@@ -126,6 +135,9 @@ int store_container_update_state(struct store *s, const struct store_container *
 				 struct berth_error **err);
 int store_container_delete(struct store *s, const char *id, struct berth_error **err);
 bool store_container_name_taken(struct store *s, const char *name);
+/* A taken name fails with BERTH_ERR_CONFLICT. */
+int store_container_rename(struct store *s, const char *id, const char *name,
+			   struct berth_error **err);
 
 /* Frees a NULL-terminated array of records. */
 void store_image_list_free(struct store_image **v);
