@@ -87,6 +87,7 @@ int cmd_unpause(int argc, char **argv);
 int cmd_rename(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+int cmd_container_prune(int argc, char **argv);
 /* logs.c */
 int cmd_logs(int argc, char **argv);
 /* inspect.c */

@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "container/container.h"
+#include "util/fs.h"
 #include "util/json.h"
 #include "util/strutil.h"
 
@@ -445,5 +446,70 @@ int cmd_top(int argc, char **argv)
 		fprintf(stderr, "Error response from daemon: ps: the output has no PID column\n");
 		return 1;
 	}
+	return 0;
+}
+
+/* container prune: removes every stopped container. */
+int cmd_container_prune(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"force", no_argument, NULL, 'f'},
+		{"filter", required_argument, NULL, 'F'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_error_ struct berth_error *err = NULL;
+	struct store_container **list = NULL;
+	bool force = false, header = false;
+	char answer[16] = "", human[32];
+	long long reclaimed = 0;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+fh", longopts, NULL)) != -1) {
+		if (c == 'f')
+			force = true;
+		else if (c == 'F')
+			return cli_usage_error("container prune",
+					       "NEEDSWORK: --filter is not supported yet");
+		else if (c == 'h')
+			return puts("Usage:  berth container prune [OPTIONS]\n\n"
+				    "Remove all stopped containers\n\nOptions:\n"
+				    "  -f, --force   Do not prompt for confirmation") < 0;
+		else
+			return cli_getopt_error("container prune", argv, optopt, longopts);
+	}
+	if (!force) {
+		fputs("WARNING! This will remove all stopped containers.\n"
+		      "Are you sure you want to continue? [y/N] ",
+		      stdout);
+		fflush(stdout);
+		if (!fgets(answer, sizeof(answer), stdin) || (answer[0] != 'y' && answer[0] != 'Y'))
+			return 0;
+	}
+	if (!(s = cli_open_store()))
+		return EXIT_ENGINE;
+	if (container_list(s, &list, &err) < 0)
+		return cli_report(err);
+	for (size_t i = 0; list[i]; i++) {
+		_cleanup_error_ struct berth_error *e = NULL;
+		_cleanup_free_ char *upper = NULL;
+		long long size;
+
+		if (container_is_running(list[i]))
+			continue;
+		upper = xasprintf("%s/containers/%s/diff", s->root, list[i]->id);
+		size = fs_tree_size(upper);
+		if (container_remove(s, list[i]->id, false, &e) < 0)
+			continue;
+		reclaimed += size;
+		if (!header)
+			puts("Deleted Containers:");
+		header = true;
+		puts(list[i]->id);
+	}
+	format_human_size((double)reclaimed, human, sizeof(human));
+	printf("%sTotal reclaimed space: %s\n", header ? "\n" : "", human);
+	store_container_list_free(list);
 	return 0;
 }

@@ -40,6 +40,7 @@ static const struct verb verbs[] = {
 	{"inspect", cmd_inspect, "Return low-level information on Docker objects"},
 	{"container-inspect", cmd_container_inspect, NULL},
 	{"image-inspect", cmd_image_inspect, NULL},
+	{"container-prune", cmd_container_prune, NULL},
 	{"rm", cmd_rm, "Remove one or more containers"},
 };
 
@@ -67,6 +68,7 @@ static const struct {
 	{"container", "exec", "exec"},
 	{"container", "inspect", "container-inspect"},
 	{"image", "inspect", "image-inspect"},
+	{"container", "prune", "container-prune"},
 	{"container", "logs", "logs"},
 	{"container", "ls", "ps"},
 	{"container", "list", "ps"},

@@ -1,5 +1,6 @@
 #define LOG_DOMAIN "monitor"
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -87,8 +88,9 @@ static void drop_client(struct monitor *m, int idx)
 }
 
 /*
- * To every client, or only to those that want the output. Output never waits
- * for a client: a full socket loses the message (the log keeps it).
+ * To every client, or only to those that want the output. The monitor never
+ * waits for a client: a full socket loses output (the log keeps it), and a
+ * client too stuck to take a state message ('S', 'X') is dropped.
  */
 static void broadcast(struct monitor *m, char t, const void *data, size_t len)
 {
@@ -97,10 +99,10 @@ static void broadcast(struct monitor *m, char t, const void *data, size_t len)
 	for (int i = 0; i < m->n_clients; i++) {
 		if (output && !m->clients[i].output)
 			continue;
-		if (send_msg(m->clients[i].fd, t, data, len, output ? MSG_DONTWAIT : 0) == 0 ||
-		    errno == EAGAIN)
+		if (send_msg(m->clients[i].fd, t, data, len, MSG_DONTWAIT) == 0 ||
+		    (output && errno == EAGAIN))
 			continue;
-		/* a client that went away detaches */
+		/* a client that went away, or too stuck to take even this, detaches */
 		drop_client(m, i--);
 	}
 }
@@ -286,6 +288,8 @@ static int update_state(struct monitor *m, enum store_container_state state, int
 	_cleanup_error_ struct berth_error *e = NULL;
 	int64_t now = time_now_ns();
 
+	if (store_resume(m->store, &e) < 0)
+		goto fail;
 	c = store_container_find(m->store, m->mc->id, &e);
 	if (!c)
 		goto fail;
@@ -327,7 +331,8 @@ static char *remove_container(struct monitor *m)
 	_cleanup_error_ struct berth_error *e = NULL;
 	char *gone = fs_trash(dir, trash, &e);
 
-	if (!gone || store_container_delete(m->store, m->mc->id, &e) < 0)
+	if (!gone || store_resume(m->store, &e) < 0 ||
+	    store_container_delete(m->store, m->mc->id, &e) < 0)
 		log_error("cannot remove container %s: %s", m->mc->id, e->msg);
 	return gone;
 }
@@ -560,6 +565,13 @@ static void announce_start(struct monitor *m)
 	update_state(m, STORE_CONTAINER_RUNNING, 0, NULL);
 	n = snprintf(buf, sizeof(buf), "%d", (int)m->proc.pid);
 	broadcast(m, 'S', buf, (size_t)n);
+	/*
+	 * Idle from now on, for as long as the container runs: the store's
+	 * connection and page cache, and what the CLI we were forked from had
+	 * allocated, go back to the system (each monitor's memory is per container).
+	 */
+	store_suspend(m->store);
+	malloc_trim(0);
 }
 
 static _noreturn_ void monitor_main(const struct monitor_config *mc, int client)
