@@ -65,17 +65,12 @@ static void quote(struct strbuf *sb, const char *s)
 	strbuf_addch(sb, '"');
 }
 
-/* Entrypoint and Cmd joined; cut to 20 characters ("…" last) unless no_trunc; quoted. */
-static char *command_of(const json_t *cfg, bool no_trunc)
+/* The command cut to 20 characters ("…" last) unless no_trunc, then quoted. */
+static char *command_of(const char *command, bool no_trunc)
 {
 	struct strbuf cmd = STRBUF_INIT, out = STRBUF_INIT;
-	const char *keys[] = {"Entrypoint", "Cmd"};
-	json_t *v;
-	size_t i;
 
-	for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
-		json_array_foreach(json_object_get(cfg, keys[k]), i, v)
-			strbuf_addf(&cmd, "%s%s", cmd.len ? " " : "", json_string_value(v));
+	strbuf_addstr(&cmd, command);
 	if (!no_trunc) {
 		size_t runes = 0, cut = 0;
 		for (size_t b = 0; b < cmd.len; b++)
@@ -128,33 +123,93 @@ static char *size_of(struct store *s, const struct store_container *c)
 	return xasprintf("%s (virtual %s)", a, b);
 }
 
+/*
+ * What ps shows of a container comes from its record (schema v2): command,
+ * labels, network; only records older than that have their config parsed.
+ */
+struct ps_fields {
+	json_t *labels; /* a new reference */
+	char *command;
+	const char *network;
+	json_t *config;
+};
+
+static void fields_of(const struct store_container *c, struct ps_fields *f)
+{
+	static const char *const keys[] = {"Entrypoint", "Cmd"};
+	struct strbuf sb = STRBUF_INIT;
+	json_t *cfg, *v;
+	size_t i;
+
+	*f = (struct ps_fields){0};
+	if (*c->command) {
+		f->command = xstrdup(c->command);
+		f->network = c->network;
+		f->labels = strcmp(c->labels, "{}") ? json_loads(c->labels, 0, NULL) : NULL;
+		if (!f->labels)
+			f->labels = json_object();
+		return;
+	}
+	f->config = json_loads(c->config, 0, NULL);
+	cfg = json_object_get(f->config, "Config");
+	for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
+		json_array_foreach(json_object_get(cfg, keys[k]), i, v)
+			strbuf_addf(&sb, "%s%s", sb.len ? " " : "", json_string_value(v));
+	f->command = strbuf_detach(&sb);
+	f->network = json_get_str(json_object_get(f->config, "HostConfig"), "NetworkMode");
+	f->labels = json_incref(json_object_get(cfg, "Labels"));
+	if (!f->labels)
+		f->labels = json_object();
+}
+
+static void fields_release(struct ps_fields *f)
+{
+	json_decref(f->labels);
+	json_decref(f->config);
+	free(f->command);
+}
+
 static json_t *row_of(struct store *s, const struct store_container *c, const struct ps_opts *o)
 {
-	json_auto_t *config = json_loads(c->config, 0, NULL);
-	json_t *cfg = json_object_get(config, "Config");
-	json_t *hc = json_object_get(config, "HostConfig");
+	struct ps_fields f;
 	_cleanup_free_ char *id = o->no_trunc ? xstrdup(c->id) : xstrndup(c->id, 12);
-	_cleanup_free_ char *command = command_of(cfg, o->no_trunc);
+	_cleanup_free_ char *command = NULL, *labels = NULL;
 	_cleanup_free_ char *running_for = cli_since(c->created, " ago");
 	_cleanup_free_ char *status = status_of(c);
-	_cleanup_free_ char *labels = labels_of(json_object_get(cfg, "Labels"));
 	_cleanup_free_ char *size = o->size ? size_of(s, c) : xstrdup("");
-	const char *net = json_get_str(hc, "NetworkMode");
 	time_t sec = (time_t)(c->created / 1000000000LL);
 	char created_at[64];
 	struct tm tm;
 	json_t *row;
 
+	fields_of(c, &f);
+	command = command_of(f.command, o->no_trunc);
+	labels = labels_of(f.labels);
 	gmtime_r(&sec, &tm);
 	strftime(created_at, sizeof(created_at), "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
-	row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-			"ID", id, "Image", c->image, "Command", command, "CreatedAt", created_at,
-			"RunningFor", running_for, "Ports", "", "State",
-			store_container_state_name(c->state), "Status", status, "Size", size,
-			"Names", c->name, "Labels", labels, "Mounts", "", "Networks",
-			net && !strcmp(net, "host") ? "host" : "none", "LocalVolumes", "0");
+	/* json_pack would parse its format for each of thousands of rows */
+	const char *const fields[][2] = {
+		{"ID", id},
+		{"Image", c->image},
+		{"Command", command},
+		{"CreatedAt", created_at},
+		{"RunningFor", running_for},
+		{"Ports", ""},
+		{"State", store_container_state_name(c->state)},
+		{"Status", status},
+		{"Size", size},
+		{"Names", c->name},
+		{"Labels", labels},
+		{"Mounts", ""},
+		{"Networks", f.network && !strcmp(f.network, "host") ? "host" : "none"},
+		{"LocalVolumes", "0"},
+	};
+	row = json_object();
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+		json_object_set_new_nocheck(row, fields[i][0], json_string_nocheck(fields[i][1]));
 	/* for the .Label method */
-	json_object_set(o->labels, id, json_object_get(cfg, "Labels") ?: json_null());
+	json_object_set(o->labels, id, f.labels);
+	fields_release(&f);
 	return row;
 }
 
@@ -247,17 +302,16 @@ static bool created_relative(struct store *s, const char *what, const struct sto
 }
 
 static bool one_matches(struct store *s, const char *key, const char *v,
-			const struct store_container *c, const json_t *config)
+			const struct store_container *c, const struct ps_fields *f)
 {
-	const json_t *cfg = json_object_get(config, "Config");
-	const char *net = json_get_str(json_object_get(config, "HostConfig"), "NetworkMode");
+	const char *net = f->network;
 
 	if (!strcmp(key, "id"))
 		return str_has_prefix(c->id, v);
 	if (!strcmp(key, "name"))
 		return name_matches(v, c->name);
 	if (!strcmp(key, "label"))
-		return label_matches(v, json_object_get(cfg, "Labels"));
+		return label_matches(v, f->labels);
 	if (!strcmp(key, "status"))
 		return !strcmp(v, store_container_state_name(c->state));
 	if (!strcmp(key, "exited"))
@@ -275,20 +329,26 @@ static bool one_matches(struct store *s, const char *key, const char *v,
 
 static bool matches(struct store *s, const json_t *filters, const struct store_container *c)
 {
-	json_auto_t *config = json_object_size(filters) ? json_loads(c->config, 0, NULL) : NULL;
+	struct ps_fields f;
 	const char *key;
 	json_t *values, *v;
+	bool all = true;
 	size_t i;
 
+	if (!json_object_size(filters))
+		return true;
+	fields_of(c, &f);
 	json_object_foreach((json_t *)filters, key, values)
 	{
 		bool any = false;
-		json_array_foreach(values, i, v) any |=
-			one_matches(s, key, json_string_value(v), c, config);
-		if (!any)
-			return false;
+		json_array_foreach(values, i, v)
+		{
+			any |= one_matches(s, key, json_string_value(v), c, &f);
+		}
+		all &= any;
 	}
-	return true;
+	fields_release(&f);
+	return all;
 }
 
 static int parse_ps(int argc, char **argv, struct ps_opts *o)

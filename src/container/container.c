@@ -197,6 +197,20 @@ static int check_name(struct store *s, const char *name, struct berth_error **er
 	return 0;
 }
 
+/* Entrypoint and Cmd joined by spaces, as ps shows them. */
+static char *command_line(const json_t *cfg)
+{
+	static const char *const keys[] = {"Entrypoint", "Cmd"};
+	struct strbuf sb = STRBUF_INIT;
+	json_t *v;
+	size_t i;
+
+	for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
+		json_array_foreach(json_object_get(cfg, keys[k]), i, v)
+			strbuf_addf(&sb, "%s%s", sb.len ? " " : "", json_string_value(v));
+	return strbuf_detach(&sb);
+}
+
 /* HostConfig.LogConfig: json-file (the default) with its options, or none. */
 static int log_config(const json_t *lc, struct logfile_opts *opts, bool *none,
 		      struct berth_error **err)
@@ -217,7 +231,7 @@ int container_create(struct store *s, const char *name, json_t *config, unsigned
 	json_t *hc = json_object_get(config, "HostConfig");
 	_cleanup_(store_image_freep) struct store_image *img = NULL;
 	_cleanup_free_ char *cid = random_id(), *gen = NULL, *text = NULL, *dir = NULL;
-	_cleanup_free_ char *trash = NULL;
+	_cleanup_free_ char *trash = NULL, *command = NULL, *labels = NULL;
 	json_auto_t *icfg_all = NULL;
 	const char *mode = json_get_str(hc, "NetworkMode");
 	bool host_net = mode && strcmp(mode, "host") == 0, log_none;
@@ -251,6 +265,10 @@ int container_create(struct store *s, const char *name, json_t *config, unsigned
 	if (make_container_dir(s, cid, cfg, host_net, err) < 0)
 		goto fail;
 	text = json_compact(config);
+	command = command_line(cfg);
+	labels = json_is_object(json_object_get(cfg, "Labels"))
+			 ? json_compact(json_object_get(cfg, "Labels"))
+			 : xstrdup("{}");
 	c = (struct store_container){.id = cid,
 				     .name = (char *)name,
 				     .image_id = img->id,
@@ -258,7 +276,10 @@ int container_create(struct store *s, const char *name, json_t *config, unsigned
 				     .config = text,
 				     .created = time_now_ns(),
 				     .state = STORE_CONTAINER_CREATED,
-				     .monitor_pid = flags & CONTAINER_CREATE_RUN ? getpid() : 0};
+				     .monitor_pid = flags & CONTAINER_CREATE_RUN ? getpid() : 0,
+				     .command = command,
+				     .labels = labels,
+				     .network = (char *)(mode ? mode : "default")};
 	if (store_container_add(s, &c, err) < 0)
 		goto fail;
 	*id = steal_ptr(&cid);

@@ -43,7 +43,8 @@ int container_start(struct store *s, const char *id, pid_t *pid, struct berth_er
  * what is left of its processes and cgroup is removed.
  */
 struct store_container *container_find(struct store *s, const char *what, struct berth_error **err);
-/* Every container, newest first, each brought up to date as container_find() does. */
+/* Every container, newest first, each brought up to date as container_find() does;
+ * without their config (see store_container_list()). */
 int container_list(struct store *s, struct store_container ***out, struct berth_error **err);
 
 /*

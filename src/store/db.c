@@ -7,7 +7,7 @@
 #include "util/log.h"
 #include "util/strutil.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 static const char schema_v1[] =
 	"CREATE TABLE images ("
@@ -31,6 +31,15 @@ static const char schema_v1[] =
 	"  restart_count INTEGER NOT NULL DEFAULT 0, oom_killed INTEGER NOT NULL DEFAULT 0,"
 	"  error TEXT NOT NULL DEFAULT '');"
 	"CREATE INDEX containers_image ON containers(image_id);";
+
+/* v2: what ps shows, kept apart so that listing needs no parse of the config. */
+static const char schema_v2[] =
+	"ALTER TABLE containers ADD COLUMN command TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE containers ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';"
+	"ALTER TABLE containers ADD COLUMN network TEXT NOT NULL DEFAULT '';";
+
+/* migrations[n] takes a store from version n to n + 1. */
+static const char *const migrations[] = {schema_v1, schema_v2};
 
 static int db_error(struct store *s, struct berth_error **err, const char *what)
 {
@@ -119,8 +128,14 @@ static int migrate(struct store *s, struct berth_error **err)
 		store_rollback(s);
 		return 0;
 	}
-	if (sqlite3_exec(s->db, schema_v1, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(s->db, "PRAGMA user_version = " STRINGIFY(SCHEMA_VERSION), NULL, NULL,
+	for (int v = version; v < SCHEMA_VERSION; v++) {
+		if (sqlite3_exec(s->db, migrations[v], NULL, NULL, NULL) != SQLITE_OK) {
+			db_error(s, err, "migrate the schema");
+			store_rollback(s);
+			return -1;
+		}
+	}
+	if (sqlite3_exec(s->db, "PRAGMA user_version = " STRINGIFY(SCHEMA_VERSION), NULL, NULL,
 			 NULL) != SQLITE_OK) {
 		db_error(s, err, "create schema");
 		store_rollback(s);
@@ -452,6 +467,9 @@ void store_container_free(struct store_container *c)
 	free(c->image);
 	free(c->config);
 	free(c->error);
+	free(c->command);
+	free(c->labels);
+	free(c->network);
 	free(c);
 }
 
@@ -464,12 +482,13 @@ void store_container_list_free(struct store_container **v)
 
 int store_container_add(struct store *s, const struct store_container *c, struct berth_error **err)
 {
-	_cleanup_stmt_ sqlite3_stmt *st =
-		prepare(s, err,
-			"INSERT INTO containers(id, name, image_id, image, config, created, state,"
-			" monitor_pid) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
-			"sssssinn", c->id, c->name, c->image_id, c->image, c->config, c->created,
-			(int)c->state, (int)c->monitor_pid);
+	_cleanup_stmt_ sqlite3_stmt *st = prepare(
+		s, err,
+		"INSERT INTO containers(id, name, image_id, image, config, created, state,"
+		" monitor_pid, command, labels, network) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"sssssinnsss", c->id, c->name, c->image_id, c->image, c->config, c->created,
+		(int)c->state, (int)c->monitor_pid, c->command ? c->command : "",
+		c->labels ? c->labels : "{}", c->network ? c->network : "");
 
 	if (!st)
 		return -1;
@@ -487,7 +506,7 @@ int store_container_add(struct store *s, const struct store_container *c, struct
 
 #define CONTAINER_COLUMNS                                                                          \
 	"id, name, image_id, image, config, created, state, pid, monitor_pid, exit_code,"          \
-	" started_at, finished_at, restart_count, oom_killed, error"
+	" started_at, finished_at, restart_count, oom_killed, error, command, labels, network"
 
 static struct store_container *container_from_row(sqlite3_stmt *st)
 {
@@ -508,6 +527,9 @@ static struct store_container *container_from_row(sqlite3_stmt *st)
 	c->restart_count = sqlite3_column_int(st, 12);
 	c->oom_killed = sqlite3_column_int(st, 13);
 	c->error = col_str(st, 14);
+	c->command = col_str(st, 15);
+	c->labels = col_str(st, 16);
+	c->network = col_str(st, 17);
 	return c;
 }
 
@@ -558,8 +580,15 @@ int store_container_list(struct store *s, struct store_container ***out, struct 
 	struct store_container **v = xcalloc(1, sizeof(*v));
 	size_t n = 0;
 
-	st = prepare(s, err, "SELECT " CONTAINER_COLUMNS " FROM containers ORDER BY created DESC",
-		     "");
+	/* Listing: the config (a kilobyte or more each) only of records older than
+	 * schema v2, whose command and labels are not kept apart. */
+	st = prepare(
+		s, err,
+		"SELECT id, name, image_id, image, CASE WHEN command = '' THEN config ELSE '' END,"
+		" created, state, pid, monitor_pid, exit_code, started_at, finished_at,"
+		" restart_count, oom_killed, error, command, labels, network"
+		" FROM containers ORDER BY created DESC",
+		"");
 	if (!st) {
 		free(v);
 		return -1;

@@ -115,6 +115,10 @@ struct store_container {
 	int restart_count;
 	bool oom_killed;
 	char *error; /* the start error, "" if none */
+	/* What ps shows without parsing config: "" in records older than schema v2. */
+	char *command; /* Entrypoint and Cmd joined by spaces */
+	char *labels;  /* Config.Labels as compact JSON, "{}" when none */
+	char *network; /* HostConfig.NetworkMode */
 };
 void store_container_free(struct store_container *c);
 static inline void store_container_freep(struct store_container **c)
@@ -128,7 +132,10 @@ int store_container_add(struct store *s, const struct store_container *c, struct
 /* By full ID, unique ID prefix or name. NULL and BERTH_ERR_NOT_FOUND when none. */
 struct store_container *store_container_find(struct store *s, const char *what,
 					     struct berth_error **err);
-/* Every container, newest first. */
+/*
+ * Every container, newest first; their config is "" unless the record predates
+ * schema v2 (use store_container_find() for a container's config).
+ */
 int store_container_list(struct store *s, struct store_container ***out, struct berth_error **err);
 /* Writes the run-time fields (state, pids, exit code, times, restart count, oom, error). */
 int store_container_update_state(struct store *s, const struct store_container *c,
