@@ -31,14 +31,6 @@ struct option;
 /* The error of the last getopt_long() over longopts, in Docker's words. Returns 125. */
 int cli_getopt_error(const char *cmd, char **argv, int optopt_, const struct option *longopts);
 
-/* A table printed as Docker's tabwriter (minwidth 10, padding 3). */
-struct table;
-struct table *table_new(int columns);
-/* Adds a row; exactly `columns` strings (copied). */
-void table_add(struct table *t, const char *const *cells);
-void table_print(struct table *t);
-void table_free(struct table *t);
-
 /* How long ago ns (an epoch time) was, as Docker prints it, with suffix: "3 minutes ago". */
 char *cli_since(int64_t ns, const char *suffix);
 

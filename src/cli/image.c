@@ -70,85 +70,107 @@ static bool image_matches(const struct image_ref *want, bool want_tag, const str
 	       (!want_tag || (r->tag && strcmp(want->tag, r->tag) == 0));
 }
 
-static void image_row(struct table *t, const struct store_image *img, const struct image_ref *r,
-		      bool quiet, bool no_trunc)
+#define IMAGES_DEFAULT "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+
+/* One row of images: an image under one of its references (or <none>). */
+static json_t *image_row(const struct store_image *img, const struct image_ref *r, bool no_trunc)
 {
 	_cleanup_free_ char *repo = r ? image_ref_familiar_name(r) : xstrdup("<none>");
 	_cleanup_free_ char *created = cli_since(img->created, " ago");
-	char size[32];
 	_cleanup_free_ char *id = no_trunc ? xstrdup(img->id) : xstrndup(digest_hex(img->id), 12);
-	const char *cells[5];
+	time_t sec = (time_t)(img->created / 1000000000LL);
+	char size[32], created_at[64];
+	struct tm tm;
 
-	if (quiet) {
-		puts(id);
-		return;
-	}
 	format_human_size((double)img->size, size, sizeof(size));
-	cells[0] = repo;
-	cells[1] = r && r->tag ? r->tag : "<none>";
-	cells[2] = id;
-	cells[3] = created;
-	cells[4] = size;
-	table_add(t, cells);
+	gmtime_r(&sec, &tm);
+	strftime(created_at, sizeof(created_at), "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Repository", repo, "Tag",
+			 r && r->tag ? r->tag : "<none>", "Digest",
+			 r && r->digest ? r->digest : "<none>", "ID", id, "CreatedSince", created,
+			 "CreatedAt", created_at, "Size", size, "VirtualSize", size, "Containers",
+			 "N/A");
 }
 
-static int list_images(struct store *s, const char *filter, bool quiet, bool no_trunc)
+struct images_opts {
+	bool quiet, no_trunc;
+	const char *format;
+};
+
+static int list_images(struct store *s, const char *filter, const struct images_opts *o)
 {
-	static const char *const header[] = {"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"};
 	_cleanup_(image_ref_freep) struct image_ref *want = NULL;
 	_cleanup_error_ struct berth_error *err = NULL;
 	struct store_image **imgs = NULL;
-	struct table *t = table_new(5);
+	json_auto_t *headers =
+		json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Repository",
+			  "REPOSITORY", "Tag", "TAG", "Digest", "DIGEST", "ID", "IMAGE ID",
+			  "CreatedSince", "CREATED", "CreatedAt", "CREATED AT", "Size", "SIZE",
+			  "VirtualSize", "VIRTUAL SIZE", "Containers", "CONTAINERS");
+	json_t **rows = NULL;
+	size_t n = 0;
+	int r = 0;
 
 	if (filter && !(want = image_ref_parse(filter, &err)))
 		return cli_report(err);
 	if (store_image_list(s, &imgs, &err) < 0)
 		return cli_report(err);
-	table_add(t, header);
 	for (size_t i = 0; imgs[i]; i++) {
+		rows = xrealloc(rows, (n + strv_len(imgs[i]->tags) + 1) * sizeof(*rows));
 		if (!imgs[i]->tags[0] && !want)
-			image_row(t, imgs[i], NULL, quiet, no_trunc);
+			rows[n++] = image_row(imgs[i], NULL, o->no_trunc);
 		for (size_t j = 0; imgs[i]->tags[j]; j++) {
-			_cleanup_(image_ref_freep) struct image_ref *r =
+			_cleanup_(image_ref_freep) struct image_ref *ref =
 				image_ref_parse(imgs[i]->tags[j], NULL);
-			if (!r || (want && !image_matches(want, strchr(filter, ':') != NULL, r)))
+			if (!ref ||
+			    (want && !image_matches(want, strchr(filter, ':') != NULL, ref)))
 				continue;
-			image_row(t, imgs[i], r, quiet, no_trunc);
+			rows[n++] = image_row(imgs[i], ref, o->no_trunc);
 		}
 	}
-	if (!quiet)
-		table_print(t);
-	table_free(t);
+	if (o->quiet) {
+		for (size_t i = 0; i < n; i++)
+			puts(json_string_value(json_object_get(rows[i], "ID")));
+	} else if (cli_format_rows(o->format && *o->format ? o->format : IMAGES_DEFAULT, rows, n,
+				   headers, NULL, NULL, &err) < 0) {
+		fprintf(stderr, "%s\n", err->msg);
+		r = 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		json_decref(rows[i]);
+	free(rows);
 	store_image_list_free(imgs);
-	return 0;
+	return r;
 }
 
 int cmd_images(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"quiet", no_argument, NULL, 'q'},
-		{"all", no_argument, NULL, 'a'},
-		{"no-trunc", no_argument, NULL, 'T'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"quiet", no_argument, NULL, 'q'},    {"all", no_argument, NULL, 'a'},
+		{"no-trunc", no_argument, NULL, 'T'}, {"format", required_argument, NULL, 'F'},
+		{"help", no_argument, NULL, 'h'},     {NULL, 0, NULL, 0},
 	};
 	_cleanup_(store_closep) struct store *s = NULL;
-	bool quiet = false, no_trunc = false;
+	struct images_opts o = {0};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+qah", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'q':
-			quiet = true;
+			o.quiet = true;
 			break;
 		case 'a':
 			break;
 		case 'T':
-			no_trunc = true;
+			o.no_trunc = true;
+			break;
+		case 'F':
+			o.format = optarg;
 			break;
 		case 'h':
 			puts("Usage:  berth images [OPTIONS] [REPOSITORY[:TAG]]\n\nList images\n\n"
 			     "Options:\n  -a, --all             Show all images\n"
+			     "      --format string   Format output using a custom template\n"
 			     "      --no-trunc        Don't truncate output\n"
 			     "  -q, --quiet           Only show image IDs");
 			return 0;
@@ -161,7 +183,7 @@ int cmd_images(int argc, char **argv)
 	s = cli_open_store();
 	if (!s)
 		return EXIT_ENGINE;
-	return list_images(s, optind < argc ? argv[optind] : NULL, quiet, no_trunc);
+	return list_images(s, optind < argc ? argv[optind] : NULL, &o);
 }
 
 int cmd_rmi(int argc, char **argv)

@@ -165,3 +165,12 @@ PY
 	rmdir "$BERTH_ROOT/layers/tmp-$$-live"
 	run_berth rmi "$name"
 }
+
+@test "images --format and its table" {
+	run_berth images --format '{{.Repository}}:{{.Tag}}' busybox
+	assert "$output" == "busybox:latest" "fields"
+	run_berth images --format 'table {{.Repository}}\t{{.Size}}' busybox
+	assert "${lines[0]}" =~ ^REPOSITORY\ +SIZE$ "header"
+	assert "${lines[1]}" =~ ^busybox\ +[0-9.]+MB$ "row"
+	run_berth 1 images --format '{{.Nope}}'
+}
