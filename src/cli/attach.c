@@ -14,20 +14,20 @@
 static struct termios saved_termios;
 static bool termios_saved;
 
-static void restore_terminal(void)
+void cli_restore_terminal(void)
 {
 	if (termios_saved)
 		tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_termios);
 }
 
-static void raw_mode(void)
+void cli_raw_mode(void)
 {
 	struct termios t;
 
 	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_termios) < 0)
 		return;
 	termios_saved = true;
-	atexit(restore_terminal);
+	atexit(cli_restore_terminal);
 	t = saved_termios;
 	cfmakeraw(&t);
 	t.c_oflag = saved_termios.c_oflag; /* keep output processing, as docker does */
@@ -169,7 +169,7 @@ int cli_attach(int sock, const struct attach_opts *o)
 	st.n_keys = n > 0 ? (size_t)n : 0;
 	if (o->tty) {
 		if (o->stdin_on)
-			raw_mode();
+			cli_raw_mode();
 		send_winsize(sock);
 	}
 	while (code < 0 && !closed && !detached) {
@@ -185,7 +185,7 @@ int cli_attach(int sock, const struct attach_opts *o)
 		if (fds[2].fd >= 0 && fds[2].revents)
 			on_signal(fds[2].fd, sock);
 	}
-	restore_terminal();
+	cli_restore_terminal();
 	close(sock);
 	if (detached)
 		return 0;

@@ -44,6 +44,15 @@ void cli_tabwrite(const char *text);
 int cli_format_rows(const char *format, json_t *const *rows, size_t n, const json_t *headers,
 		    template_method_fn *method, void *userdata, struct berth_error **err);
 
+/* env.c: -e KEY=VALUE, or -e KEY taking our value (NULL when we have none). */
+char *cli_env_entry(const char *e);
+/* env.c: --env-file: add(ctx, entry) for each entry; a usage error (125) when unreadable. */
+int cli_env_file(const char *cmd, const char *path, void (*add)(void *ctx, const char *e),
+		 void *ctx);
+/* attach.c: our terminal in raw mode (restored at exit), and back. */
+void cli_raw_mode(void);
+void cli_restore_terminal(void);
+
 /* Verbs. */
 int cmd_import(int argc, char **argv);
 int cmd_images(int argc, char **argv);

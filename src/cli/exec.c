@@ -52,35 +52,13 @@ static void exec_cli_release(struct exec_cli *x)
 	strv_free(x->env);
 }
 
-/* -e KEY=VALUE, or -e KEY with the value of our environment (dropped when unset, as run). */
-static void add_env(struct exec_cli *x, const char *e)
+static void add_env(void *ctx, const char *e)
 {
-	const char *v;
+	struct exec_cli *x = ctx;
+	char *entry = cli_env_entry(e);
 
-	if (strchr(e, '='))
-		strv_push(&x->env, e);
-	else if ((v = getenv(e)))
-		strv_push_take(&x->env, xasprintf("%s=%s", e, v));
-}
-
-static int add_env_file(struct exec_cli *x, const char *path)
-{
-	_cleanup_error_ struct berth_error *err = NULL;
-	_cleanup_free_ char *text = fs_read_file(path, NULL, &err);
-
-	if (!text)
-		return cli_usage_error("exec", "open %s: %s", path,
-				       err->status ? strerror(err->status) : err->msg);
-	for (char *line = text, *next; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		while (*line == ' ' || *line == '\t')
-			line++;
-		if (*line && *line != '#')
-			add_env(x, line);
-	}
-	return 0;
+	if (entry)
+		strv_push_take(&x->env, entry);
 }
 
 static int exec_usage(void)
@@ -116,7 +94,7 @@ static int parse_opt(struct exec_cli *x, int c, char **argv)
 		add_env(x, optarg);
 		break;
 	case OPT_ENV_FILE:
-		return add_env_file(x, optarg);
+		return cli_env_file("exec", optarg, add_env, x);
 	case 'u':
 		x->user = optarg;
 		break;
@@ -256,29 +234,6 @@ static int exec_prepare(struct store *s, const struct exec_cli *x, struct exec_t
 }
 
 /* --- the terminal ---------------------------------------------------------------------- */
-
-static struct termios saved_termios;
-static bool termios_saved;
-
-static void restore_terminal(void)
-{
-	if (termios_saved)
-		tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_termios);
-}
-
-static void raw_mode(void)
-{
-	struct termios t;
-
-	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_termios) < 0)
-		return;
-	termios_saved = true;
-	atexit(restore_terminal);
-	t = saved_termios;
-	cfmakeraw(&t);
-	t.c_oflag = saved_termios.c_oflag; /* keep output processing, as docker does */
-	tcsetattr(STDIN_FILENO, TCSADRAIN, &t);
-}
 
 static bool our_winsize(struct winsize *ws)
 {
@@ -440,10 +395,10 @@ static int relay_tty(const struct exec_cli *x, int master, int sigfd, pid_t pid)
 
 	fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
 	if (x->interactive)
-		raw_mode();
+		cli_raw_mode();
 	while (code < 0)
 		code = relay_once(&r);
-	restore_terminal();
+	cli_restore_terminal();
 	return code;
 }
 

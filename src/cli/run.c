@@ -89,37 +89,14 @@ static void append(json_t *obj, const char *key, json_t *v)
 }
 
 /* -e KEY=VALUE, or -e KEY taking the value from our environment (dropped when unset). */
-static void add_env(struct run_opts *o, const char *e)
+static void add_env(void *ctx, const char *e)
 {
-	const char *v;
+	struct run_opts *o = ctx;
+	char *entry = cli_env_entry(e);
 
-	if (strchr(e, '=')) {
-		append(o->cfg, "Env", json_string(e));
-	} else if ((v = getenv(e))) {
-		_cleanup_free_ char *kv = xasprintf("%s=%s", e, v);
-		append(o->cfg, "Env", json_string(kv));
-	}
-}
-
-static int add_env_file(struct run_opts *o, const char *path)
-{
-	_cleanup_error_ struct berth_error *err = NULL;
-	_cleanup_free_ char *text = fs_read_file(path, NULL, &err);
-
-	if (!text)
-		return cli_usage_error("run", "open %s: %s", path,
-				       err->status ? strerror(err->status) : err->msg);
-	for (char *line = text, *next; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		while (*line == ' ' || *line == '\t')
-			line++;
-		if (!*line || *line == '#')
-			continue;
-		add_env(o, line);
-	}
-	return 0;
+	if (entry)
+		append(o->cfg, "Env", json_string(entry));
+	free(entry);
 }
 
 static int set_size(struct run_opts *o, const char *key, const char *flag, const char *v)
@@ -292,7 +269,7 @@ static int parse_opt(struct run_opts *o, const char *cmd, int c, char **argv)
 		add_env(o, optarg);
 		break;
 	case OPT_ENV_FILE:
-		return add_env_file(o, optarg);
+		return cli_env_file(cmd, optarg, add_env, o);
 	case 'w':
 		json_object_set_new(o->cfg, "WorkingDir", json_string(optarg));
 		break;
