@@ -1,4 +1,4 @@
-/* exec: a command in a running container, attached to this terminal or detached. */
+/* exec: flags, the terminal and signals; container_exec_*() does the rest. */
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
@@ -7,14 +7,10 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
-#include <termios.h>
 
 #include "cli/cli.h"
 #include "container/container.h"
-#include "runtime/caps.h"
-#include "runtime/exec.h"
 #include "util/fs.h"
-#include "util/json.h"
 #include "util/strutil.h"
 
 enum {
@@ -128,108 +124,6 @@ static int parse_exec(struct exec_cli *x, int argc, char **argv)
 				"[OPTIONS] CONTAINER COMMAND [ARG...]");
 	x->container = argv[optind];
 	x->argv = argv + optind + 1;
-	return 0;
-}
-
-/*
- * --- the container's side ---------------------------------------------------------------
- * NEEDSWORK: this part belongs in container/ (a container_exec()) for the API
- * service to share.
- */
-
-/* What the process gets from the container: its spec (caps, seccomp, rlimits...). */
-struct exec_target {
-	struct runtime_spec *spec;
-	char **env;
-	pid_t pid;
-};
-
-static void exec_target_release(struct exec_target *t)
-{
-	runtime_spec_free(t->spec);
-	strv_free(t->env);
-}
-
-/* Sets KEY=VALUE in env, replacing an entry of the same key (Docker's ReplaceOrAppendEnvValues). */
-static void env_set(char ***env, const char *kv)
-{
-	size_t k = strcspn(kv, "=");
-
-	for (size_t i = 0; *env && (*env)[i]; i++) {
-		if (strncmp((*env)[i], kv, k) == 0 && ((*env)[i][k] == '=' || !(*env)[i][k])) {
-			free((*env)[i]);
-			(*env)[i] = xstrdup(kv);
-			return;
-		}
-	}
-	strv_push(env, kv);
-}
-
-/* Docker's: PATH, HOSTNAME, TERM with -t, then the container's Env, then -e. */
-static char **exec_env(const json_t *cfg, const struct exec_cli *x)
-{
-	_cleanup_strv_ char **cenv = json_get_strv(cfg, "Env");
-	const char *host = json_get_str(cfg, "Hostname");
-	char **env = NULL;
-
-	strv_push(&env, "PATH=" RUNTIME_DEFAULT_PATH);
-	strv_push_take(&env, xasprintf("HOSTNAME=%s", host ? host : ""));
-	if (x->tty)
-		strv_push(&env, "TERM=xterm");
-	for (size_t i = 0; cenv && cenv[i]; i++)
-		env_set(&env, cenv[i]);
-	for (size_t i = 0; x->env && x->env[i]; i++)
-		env_set(&env, x->env[i]);
-	return env;
-}
-
-static int check_running(const struct store_container *c, const char *what,
-			 struct berth_error **err)
-{
-	if (c->state == STORE_CONTAINER_PAUSED)
-		return berth_error_setk(err, BERTH_ERR_CONFLICT, 0,
-					"Container %s is paused, unpause the container before exec",
-					what);
-	if (c->state == STORE_CONTAINER_RESTARTING)
-		return berth_error_setk(err, BERTH_ERR_CONFLICT, 0,
-					"Container %s is restarting, wait until the container is "
-					"running",
-					c->id);
-	if (c->state != STORE_CONTAINER_RUNNING || c->pid <= 0)
-		return berth_error_setk(err, BERTH_ERR_CONFLICT, 0, "Container %s is not running",
-					c->id);
-	return 0;
-}
-
-/* The running container x names, its spec, and the process's environment. */
-static int exec_prepare(struct store *s, const struct exec_cli *x, struct exec_target *t,
-			struct berth_error **err)
-{
-	_cleanup_(store_container_freep) struct store_container *c = NULL;
-	json_auto_t *config = NULL;
-
-	c = container_find(s, x->container, err);
-	if (!c || check_running(c, x->container, err) < 0)
-		return -1;
-	config = json_parse(c->config, strlen(c->config), "container config", err);
-	if (!config)
-		return -1;
-	t->spec = container_spec(s, c, config, err);
-	if (!t->spec)
-		return -1;
-	t->env = exec_env(json_object_get(config, "Config"), x);
-	t->pid = c->pid;
-	/* --privileged: every capability berth has and no seccomp, whatever the container's. */
-	if (x->privileged) {
-		t->spec->caps = caps_current_permitted();
-		t->spec->privileged = true;
-		t->spec->seccomp = false;
-	}
-	if (t->spec->seccomp) {
-		_cleanup_free_ char *cache = xasprintf("%s/seccomp", s->runroot);
-		if (seccomp_build_default_cached(cache, t->spec->caps, &t->spec->bpf, err) < 0)
-			return -1;
-	}
 	return 0;
 }
 
@@ -428,26 +322,21 @@ static int report_start_error(const struct exec_cli *x, const struct berth_error
 	return code;
 }
 
-static int run_exec(const struct exec_cli *x, struct exec_target *t)
+static int run_exec(struct store *s, const struct exec_cli *x)
 {
+	_cleanup_(container_exec_freep) struct container_exec *e = NULL;
 	_cleanup_error_ struct berth_error *err = NULL;
 	_cleanup_close_ int sigfd = -EBADF;
 	struct runtime_process proc;
 	struct winsize ws = {0};
 	bool tty = x->tty && !x->detach;
-	struct runtime_exec_opts o = {
-		.pid = t->pid,
-		.id = t->spec->id,
+	struct container_exec_opts o = {
+		.container = x->container,
 		.argv = x->argv,
-		.env = t->env,
-		.cwd = x->workdir && *x->workdir ? x->workdir : t->spec->cwd,
-		.user = x->user ? x->user : t->spec->user,
-		.caps = t->spec->caps,
-		.privileged = t->spec->privileged,
-		.seccomp = t->spec->seccomp ? &t->spec->bpf : NULL,
-		.no_new_privs = t->spec->no_new_privs,
-		.rlimits = t->spec->rlimits,
-		.n_rlimits = t->spec->n_rlimits,
+		.env = x->env,
+		.user = x->user,
+		.workdir = x->workdir,
+		.privileged = x->privileged,
 		.tty = tty,
 		/* NEEDSWORK: -dt runs without a terminal; Docker keeps one open for it. */
 		.io = {.in = x->interactive && !x->detach ? STDIN_FILENO : -1,
@@ -459,11 +348,18 @@ static int run_exec(const struct exec_cli *x, struct exec_target *t)
 		o.tty_rows = ws.ws_row;
 		o.tty_cols = ws.ws_col;
 	}
+	e = container_exec_prepare(s, &o, &err);
+	if (!e) {
+		fprintf(stderr, "Error response from daemon: %s\n", err->msg);
+		return EXIT_EXEC_ERROR;
+	}
+	/* The store is not needed while the process runs; another berth may use it freely. */
+	store_suspend(s);
 	/* Blocked before the start: neither the exit nor a signal may slip by. */
 	if (!x->detach)
 		sigfd = block_signals();
 	fflush(stdout);
-	if (runtime_exec(&o, &proc, &err) < 0)
+	if (container_exec_start(e, &proc, &err) < 0)
 		return report_start_error(x, err);
 	if (x->detach)
 		return 0;
@@ -478,9 +374,7 @@ static int run_exec(const struct exec_cli *x, struct exec_target *t)
 int cmd_exec(int argc, char **argv)
 {
 	_cleanup_(store_closep) struct store *s = NULL;
-	_cleanup_error_ struct berth_error *err = NULL;
 	_cleanup_(exec_cli_release) struct exec_cli x = {0};
-	_cleanup_(exec_target_release) struct exec_target t = {0};
 	int r = parse_exec(&x, argc, argv);
 
 	if (r != 0)
@@ -492,11 +386,5 @@ int cmd_exec(int argc, char **argv)
 	s = cli_open_store();
 	if (!s)
 		return EXIT_ENGINE;
-	if (exec_prepare(s, &x, &t, &err) < 0) {
-		fprintf(stderr, "Error response from daemon: %s\n", err->msg);
-		return EXIT_EXEC_ERROR;
-	}
-	/* The store is not needed while the process runs; another berth may use it freely. */
-	store_closep(&s);
-	return run_exec(&x, &t);
+	return run_exec(s, &x);
 }

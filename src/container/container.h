@@ -79,6 +79,39 @@ int container_pids(struct store *s, const struct store_container *c, pid_t **pid
 /* "TERM", "SIGKILL", "9", "RTMIN+3" → a signal number; -1 when unknown. */
 int container_parse_signal(const char *s);
 
+/* docker exec (exec.c): a process started in a running container. */
+struct container_exec_opts {
+	const char *container; /* ID, ID prefix or name */
+	char *const *argv;
+	char *const *env;	    /* -e entries, over the container's Env */
+	const char *user, *workdir; /* NULL: the container's */
+	bool privileged;	    /* every capability berth has, no seccomp */
+	bool tty;		    /* a terminal, of the given size when not 0 */
+	unsigned short tty_rows, tty_cols;
+	struct runtime_stdio io; /* without tty: the standard streams (-1: /dev/null) */
+};
+struct container_exec;
+/*
+ * Finds the running container (BERTH_ERR_NOT_FOUND, or BERTH_ERR_CONFLICT
+ * when it is not running) and works out the process's spec, environment and
+ * security from the container's.
+ */
+struct container_exec *container_exec_prepare(struct store *s, const struct container_exec_opts *o,
+					      struct berth_error **err);
+/*
+ * Starts the process; out->pid is the caller's child. The errors of the
+ * process itself have their kind (BERTH_ERR_NO_COMMAND 127, ...CANNOT_EXECUTE 126,
+ * BERTH_ERR_INVALID for an unknown user).
+ */
+int container_exec_start(struct container_exec *e, struct runtime_process *out,
+			 struct berth_error **err);
+void container_exec_free(struct container_exec *e);
+static inline void container_exec_freep(struct container_exec **e)
+{
+	container_exec_free(*e);
+	*e = NULL;
+}
+
 /* docker inspect's JSON object of a container (inspect.c). */
 json_t *container_inspect(struct store *s, const struct store_container *c,
 			  struct berth_error **err);
