@@ -5,6 +5,8 @@
 
 #include "cli/cli.h"
 #include "config.h"
+#include "container/container.h"
+#include "monitor/relay.h"
 #include "util/log.h"
 #include "util/proctitle.h"
 #include "util/strutil.h"
@@ -218,6 +220,8 @@ int main(int argc, char **argv)
 	if ((env = getenv("BERTH_LOG_LEVEL")) && *env)
 		log_set_level_name(env);
 	proctitle_init(argc, argv);
+	if (strcmp(argv[0], "berth-monitor") == 0 && (env = getenv(RELAY_STATE_ENV)))
+		container_monitor_resume(env);
 	opterr = 0;
 	first = parse_globals(argc, argv);
 	if (first < 0)

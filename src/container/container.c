@@ -323,15 +323,31 @@ static char process_state(pid_t pid, char *comm, size_t len)
 	return close_paren[2] == 'Z' || close_paren[2] == 'X' ? 0 : close_paren[2];
 }
 
+/* Is argv[0] of pid "berth-monitor"? */
+static bool monitor_cmdline(pid_t pid)
+{
+	static const char want[] = "berth-monitor"; /* and its NUL */
+	char path[64], buf[sizeof(want)] = "";
+	_cleanup_close_ int fd = -EBADF;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd >= 0 && read(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf) &&
+	       memcmp(buf, want, sizeof(want)) == 0;
+}
+
 /*
  * Is pid a live berth monitor? Its title says so, so a pid reused by another
  * program does not count; nor does a monitor that died and awaits its reaper.
+ * The comm is the title's, or for the moment berth takes back from the idle
+ * monitor (relay.h) still "berth"; argv[0] is "berth-monitor" then.
  */
 static bool monitor_alive(pid_t pid)
 {
 	char comm[32];
 
-	return process_state(pid, comm, sizeof(comm)) && str_has_prefix(comm, "berth-monitor");
+	return process_state(pid, comm, sizeof(comm)) &&
+	       (str_has_prefix(comm, "berth-monitor") || monitor_cmdline(pid));
 }
 
 /* A container created by a run whose CLI died before a monitor took over. */
@@ -441,15 +457,46 @@ static int write_oci_config(struct store *s, const char *id, const struct runtim
 	return write_file(dir, "config.json", text, err);
 }
 
+/*
+ * The monitor's configuration for container c from its stored config: the
+ * runtime spec and the log path are new, for the caller to free.
+ */
+static int monitor_config_of(struct store *s, const struct store_container *c, const json_t *config,
+			     struct monitor_config *mc, struct berth_error **err)
+{
+	const json_t *host = json_object_get(config, "HostConfig");
+	const json_t *restart = json_object_get(host, "RestartPolicy");
+	struct logfile_opts log_opts = {0};
+	bool log_none;
+
+	if (log_config(json_object_get(host, "LogConfig"), &log_opts, &log_none, err) < 0)
+		return -1;
+	*mc = (struct monitor_config){
+		.log_opts = log_opts,
+		.root = s->root,
+		.runroot = s->runroot,
+		.id = c->id,
+		.log_path =
+			log_none ? NULL
+				 : xasprintf("%s/containers/%s/%s-json.log", s->root, c->id, c->id),
+		.auto_remove = json_is_true(json_object_get(host, "AutoRemove")),
+		.restart_policy = json_get_str(restart, "Name"),
+		.restart_max =
+			(int)json_integer_value(json_object_get(restart, "MaximumRetryCount")),
+	};
+	mc->spec = container_spec(s, c, (json_t *)config, err);
+	if (!mc->spec) {
+		free((char *)mc->log_path);
+		return -1;
+	}
+	return 0;
+}
+
 int container_start(struct store *s, const char *id, pid_t *pid, struct berth_error **err)
 {
 	_cleanup_(store_container_freep) struct store_container *c = NULL;
-	_cleanup_free_ char *logpath = NULL;
 	json_auto_t *config = NULL;
-	struct runtime_spec *spec;
-	struct monitor_config mc = {0};
-	bool log_none;
-	json_t *restart;
+	struct monitor_config mc;
 	int sock;
 
 	c = container_find(s, id, err);
@@ -460,53 +507,57 @@ int container_start(struct store *s, const char *id, pid_t *pid, struct berth_er
 		return container_connect(s, c, true, err);
 	}
 	config = json_parse(c->config, strlen(c->config), "container config", err);
-	if (!config)
+	if (!config || monitor_config_of(s, c, config, &mc, err) < 0)
 		return -1;
-	restart = json_object_get(json_object_get(config, "HostConfig"), "RestartPolicy");
-	spec = container_spec(s, c, config, err);
-	if (!spec)
-		return -1;
-	if (write_oci_config(s, c->id, spec, err) < 0) {
-		runtime_spec_free(spec);
-		return -1;
+	if (write_oci_config(s, c->id, mc.spec, err) < 0) {
+		sock = -1;
+		goto out;
 	}
-	if (log_config(json_object_get(json_object_get(config, "HostConfig"), "LogConfig"),
-		       &mc.log_opts, &log_none, err) < 0) {
-		runtime_spec_free(spec);
-		return -1;
-	}
-	if (!log_none)
-		logpath = xasprintf("%s/containers/%s/%s-json.log", s->root, c->id, c->id);
-	mc = (struct monitor_config){
-		.log_opts = mc.log_opts,
-		.root = s->root,
-		.runroot = s->runroot,
-		.id = c->id,
-		.spec = spec,
-		.log_path = logpath,
-		.auto_remove = json_is_true(
-			json_object_get(json_object_get(config, "HostConfig"), "AutoRemove")),
-		.restart_policy = json_get_str(restart, "Name"),
-		.restart_max =
-			(int)json_integer_value(json_object_get(restart, "MaximumRetryCount")),
-	};
 	store_suspend(s);
 	sock = monitor_launch(&mc, err);
-	runtime_spec_free(spec);
-	if (store_resume(s, sock < 0 ? NULL : err) < 0) {
-		if (sock >= 0)
-			close(sock);
-		return -1;
-	}
-	if (sock < 0)
-		return -1;
-	if (read_start_report(sock, pid, err) < 0) {
+	if (store_resume(s, sock < 0 ? NULL : err) < 0 && sock >= 0) {
 		close(sock);
-		return berth_error_wrap(
+		sock = -1;
+	}
+	if (sock >= 0 && read_start_report(sock, pid, err) < 0) {
+		close(sock);
+		sock = berth_error_wrap(
 			err,
 			"failed to create task for container: unable to start container process");
 	}
+out:
+	runtime_spec_free(mc.spec);
+	free((char *)mc.log_path);
 	return sock;
+}
+
+_noreturn_ void container_monitor_resume(const char *state)
+{
+	_cleanup_(store_container_freep) struct store_container *c = NULL;
+	_cleanup_error_ struct berth_error *err = NULL;
+	json_auto_t *config = NULL;
+	struct monitor_config mc;
+	struct store *s = NULL;
+	struct relay r;
+
+	relay_init(&r);
+	if (relay_import(&r, state) < 0) {
+		log_error("the idle monitor's state is malformed");
+		_exit(1);
+	}
+	unsetenv(RELAY_STATE_ENV);
+	if (r.diag_fd >= 0)
+		log_set_fd(r.diag_fd);
+	s = store_open(r.root, r.runroot, &err);
+	if (s)
+		c = store_container_find(s, r.id, &err);
+	if (c)
+		config = json_parse(c->config, strlen(c->config), "container config", &err);
+	if (!config || monitor_config_of(s, c, config, &mc, &err) < 0) {
+		log_error("cannot resume the monitor of %s: %s", r.id, err->msg);
+		_exit(1);
+	}
+	monitor_resume(&mc, &r, s);
 }
 
 int container_remove(struct store *s, const char *what, bool force, struct berth_error **err)

@@ -37,6 +37,13 @@ int container_create(struct store *s, const char *name, json_t *config, unsigned
 int container_start(struct store *s, const char *id, pid_t *pid, struct berth_error **err);
 
 /*
+ * berth run as "berth-monitor ID": the idle monitor's exec back at the exit of
+ * the container's init, state the relay's state (monitor/relay.h). Loads the
+ * container's configuration and goes on as its monitor; never returns.
+ */
+_noreturn_ void container_monitor_resume(const char *state);
+
+/*
  * The container a user names (ID, ID prefix or name), its record brought up
  * to date first: a container recorded as running whose monitor is gone (killed,
  * or the machine went down) is exited with code 255, as Docker reports it, and

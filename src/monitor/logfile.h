@@ -13,7 +13,6 @@
 #ifndef BERTH_MONITOR_LOGFILE_H
 #define BERTH_MONITOR_LOGFILE_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,9 +32,11 @@ struct logfile_opts {
  * none) into *out, with Docker's checks and messages: "invalid size: '10x'",
  * "max-size must be a positive number", "max-file cannot be less than 1",
  * "unknown log opt 'x' for json-file log driver"... Sizes are decimal as
- * Docker's (10m = 10,000,000 bytes). Errors are BERTH_ERR_INVALID.
+ * Docker's (10m = 10,000,000 bytes). Errors are BERTH_ERR_INVALID. In
+ * logopts.c, apart from the writer, which the idle monitor links without jansson.
  */
-int logfile_parse_opts(const json_t *log_config, struct logfile_opts *out,
+struct json_t;
+int logfile_parse_opts(const struct json_t *log_config, struct logfile_opts *out,
 		       struct berth_error **err);
 
 /* Opens (appends to) the log at path; opts NULL for no rotation. */
@@ -45,6 +46,8 @@ struct logfile *logfile_open(const char *path, const struct logfile_opts *opts,
 void logfile_write(struct logfile *lf, int stream, const char *data, size_t len);
 /* Writes what is left of stream's partial line. */
 void logfile_flush(struct logfile *lf, int stream);
+/* What stream has buffered of a line not yet complete (for the idle monitor). */
+const struct strbuf *logfile_partial(const struct logfile *lf, int stream);
 /* Flushes both streams, closes and frees; lf may be NULL. */
 void logfile_close(struct logfile *lf);
 

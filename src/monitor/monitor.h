@@ -24,10 +24,10 @@
 #include <sys/types.h>
 
 #include "monitor/logfile.h"
+#include "monitor/relay.h"
 #include "runtime/runtime.h"
+#include "store/store.h"
 #include "util/error.h"
-
-#define MONITOR_MSG_MAX 65536
 
 struct monitor_config {
 	const char *root, *runroot;
@@ -47,6 +47,14 @@ struct monitor_config {
  * attached; closing it detaches.
  */
 int monitor_launch(const struct monitor_config *mc, struct berth_error **err);
+
+/*
+ * Takes over from the idle monitor, which execs berth once the container's
+ * init has exited (relay.h): restarts it if its policy says so, else records
+ * the exit and tears down. r is the imported state, s the open store (the
+ * monitor's from now on); never returns.
+ */
+_noreturn_ void monitor_resume(const struct monitor_config *mc, struct relay *r, struct store *s);
 
 /* Connects to the monitor of a running container. */
 int monitor_connect(const char *runroot, const char *id, struct berth_error **err);

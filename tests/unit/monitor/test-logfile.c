@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "monitor/logfile.h"
+#include "util/json.h"
 #include "util/fs.h"
 #include "util/strutil.h"
 
