@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "image/image.h"
+#include "image/layer.h"
 #include "image/ref.h"
 #include "image/tar.h"
 #include "util/curl.h"
@@ -15,16 +16,6 @@
 #include "util/sha256.h"
 #include "util/strutil.h"
 #include "util/timeutil.h"
-
-char *image_layer_dir(const struct store *s, const char *chain_id)
-{
-	return xasprintf("%s/layers/%s/diff", s->root, digest_hex(chain_id));
-}
-
-static char *blob_path(const struct store *s, const char *digest)
-{
-	return xasprintf("%s/blobs/sha256/%s", s->root, digest_hex(digest));
-}
 
 struct store_image *image_lookup(struct store *s, const char *what, struct berth_error **err)
 {
@@ -112,75 +103,6 @@ static int open_source(const struct store *s, const char *source, struct berth_e
 	return fd;
 }
 
-struct unpacked_layer {
-	char *tmp_dir;	/* <root>/layers/tmp-<pid>-XXXXXX, holding diff/ */
-	char *tmp_blob; /* <root>/blobs/sha256/.tmp-<pid>-XXXXXX */
-	struct image_unpack_result res;
-};
-
-static void unpacked_layer_release(struct unpacked_layer *l)
-{
-	if (l->tmp_dir)
-		fs_rm_rf(l->tmp_dir, NULL);
-	if (l->tmp_blob)
-		unlink(l->tmp_blob);
-	free(l->tmp_dir);
-	free(l->tmp_blob);
-	l->tmp_dir = l->tmp_blob = NULL;
-}
-
-static int unpack_to_temp(struct store *s, int in_fd, struct unpacked_layer *l,
-			  struct berth_error **err)
-{
-	_cleanup_free_ char *layers = xasprintf("%s/layers", s->root);
-	_cleanup_free_ char *blobs = xasprintf("%s/blobs/sha256", s->root);
-	_cleanup_free_ char *diff = NULL;
-	_cleanup_close_ int blob_fd = -EBADF;
-
-	if (fs_mkdir_p(layers, 0700, err) < 0 || fs_mkdir_p(blobs, 0700, err) < 0)
-		return -1;
-	fs_remove_orphans(layers);
-	fs_remove_orphans(blobs);
-	l->tmp_dir = xasprintf("%s/tmp-%d-XXXXXX", layers, (int)getpid());
-	if (!mkdtemp(l->tmp_dir)) {
-		free(steal_ptr(&l->tmp_dir));
-		return berth_error_set(err, errno, "create a folder in '%s'", layers);
-	}
-	diff = xasprintf("%s/diff", l->tmp_dir);
-	if (mkdir(diff, 0755) < 0)
-		return berth_error_set(err, errno, "mkdir '%s'", diff);
-	l->tmp_blob = xasprintf("%s/.tmp-%d-XXXXXX", blobs, (int)getpid());
-	blob_fd = mkostemp(l->tmp_blob, O_CLOEXEC);
-	if (blob_fd < 0) {
-		free(steal_ptr(&l->tmp_blob));
-		return berth_error_set(err, errno, "create a blob in '%s'", blobs);
-	}
-	if (image_tar_unpack(in_fd, blob_fd, diff, &l->res, err) < 0)
-		return -1;
-	if (fsync(blob_fd) < 0)
-		return berth_error_set(err, errno, "fsync '%s'", l->tmp_blob);
-	return 0;
-}
-
-/* Moves an unpacked layer into place under its chain ID (a no-op if it is there). */
-static int commit_layer(struct store *s, struct unpacked_layer *l, const char *chain_id,
-			struct berth_error **err)
-{
-	_cleanup_free_ char *dst = xasprintf("%s/layers/%s", s->root, digest_hex(chain_id));
-	_cleanup_free_ char *blob = blob_path(s, l->res.diff_id);
-
-	if (rename(l->tmp_blob, blob) < 0)
-		return berth_error_set(err, errno, "rename '%s'", l->tmp_blob);
-	free(steal_ptr(&l->tmp_blob));
-	if (fs_exists(dst))
-		return 0;
-	if (rename(l->tmp_dir, dst) < 0 && errno != ENOTEMPTY && errno != EEXIST)
-		return berth_error_set(err, errno, "rename '%s'", l->tmp_dir);
-	if (!fs_exists(l->tmp_dir))
-		free(steal_ptr(&l->tmp_dir));
-	return 0;
-}
-
 static json_t *import_config(const struct image_import_opts *o, const char *diff_id,
 			     struct berth_error **err)
 {
@@ -224,7 +146,7 @@ static int record_image(struct store *s, struct store_image *img, const char *di
 int image_import(struct store *s, const struct image_import_opts *o, char **id,
 		 struct berth_error **err)
 {
-	struct unpacked_layer l = {0};
+	struct image_layer_tmp l = {0};
 	_cleanup_close_ int in_fd = -EBADF;
 	_cleanup_free_ char *text = NULL, *cblob = NULL;
 	json_auto_t *cfg = NULL;
@@ -242,16 +164,16 @@ int image_import(struct store *s, const struct image_import_opts *o, char **id,
 	in_fd = open_source(s, o->source, err);
 	if (in_fd < 0)
 		return -1;
-	if (unpack_to_temp(s, in_fd, &l, err) < 0)
+	if (image_layer_unpack(s, in_fd, &l, err) < 0)
 		goto out;
 	cfg = import_config(o, l.res.diff_id, err);
 	if (!cfg)
 		goto out;
 	text = json_compact(cfg);
 	sha256_of(text, strlen(text), digest);
-	cblob = blob_path(s, digest);
+	cblob = image_blob_path(s, digest);
 	if (fs_write_atomic(cblob, text, strlen(text), 0600, err) < 0 ||
-	    commit_layer(s, &l, l.res.diff_id, err) < 0)
+	    image_layer_commit(s, &l, l.res.diff_id, err) < 0)
 		goto out;
 	layers[0] = l.res.diff_id;
 	img = (struct store_image){.id = digest,
@@ -264,7 +186,7 @@ int image_import(struct store *s, const struct image_import_opts *o, char **id,
 	*id = xstrdup(digest);
 	r = 0;
 out:
-	unpacked_layer_release(&l);
+	image_layer_release(&l);
 	if (r < 0)
 		berth_error_wrap(err, "import '%s'", o->source);
 	return r;
@@ -307,7 +229,7 @@ static void remove_unused_layers(struct store *s, struct image_remove_result *re
 	for (size_t i = 0; unused[i]; i++) {
 		_cleanup_free_ char *dir =
 			xasprintf("%s/layers/%s", s->root, digest_hex(unused[i]));
-		_cleanup_free_ char *blob = blob_path(s, unused[i]);
+		_cleanup_free_ char *blob = image_blob_path(s, unused[i]);
 		_cleanup_error_ struct berth_error *e = NULL;
 
 		if (store_layer_delete(s, unused[i], &e) < 0 || fs_rm_rf(dir, &e) < 0) {
@@ -374,7 +296,7 @@ int image_remove(struct store *s, const char *what, bool force, struct image_rem
 	if (store_commit(s, err) < 0)
 		return -1;
 	strv_push(&res->deleted, img->id);
-	cblob = blob_path(s, img->id);
+	cblob = image_blob_path(s, img->id);
 	unlink(cblob);
 	remove_unused_layers(s, res);
 	return 0;

@@ -8,11 +8,9 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "image/layer.h"
 #include "store/store.h"
 #include "util/error.h"
-
-/* <root>/layers/<hex of chain_id>/diff. Caller frees. */
-char *image_layer_dir(const struct store *s, const char *chain_id);
 
 /*
  * Finds the image a user names: a reference ("busybox", "busybox:1",
