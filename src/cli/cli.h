@@ -61,6 +61,12 @@ int cmd_run(int argc, char **argv);
 int cmd_create(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
+/* history.c */
+int cmd_diff(int argc, char **argv);
+int cmd_tag(int argc, char **argv);
+int cmd_history(int argc, char **argv);
+/* commit.c */
+int cmd_commit(int argc, char **argv);
 
 /* attach.c: relays the monitor's socket to this terminal until the container exits. */
 struct attach_opts {

@@ -44,6 +44,9 @@ static const struct verb verbs[] = {
 	{"image-inspect", cmd_image_inspect, NULL},
 	{"container-prune", cmd_container_prune, NULL},
 	{"rm", cmd_rm, "Remove one or more containers"},
+	{"diff", cmd_diff, "Inspect changes to files or directories on a container's filesystem"},
+	{"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
+	{"history", cmd_history, "Show the history of an image"},
 };
 
 /* "berth image ls" and friends map onto the verbs above. */
@@ -75,6 +78,10 @@ static const struct {
 	{"container", "ls", "ps"},
 	{"container", "list", "ps"},
 	{"container", "rm", "rm"},
+	{"container", "diff", "diff"},
+	{"container", "commit", "commit"},
+	{"image", "tag", "tag"},
+	{"image", "history", "history"},
 };
 
 struct store *cli_open_store(void)

@@ -155,9 +155,9 @@ static int write_file(const char *dir, const char *name, const char *text, struc
 	return 0;
 }
 
-/* The container's folder: upper, work and merged dirs and the files bound into it. */
-static int make_container_dir(struct store *s, const char *id, const json_t *cfg, bool host_net,
-			      struct berth_error **err)
+/* The container's folder: init layer, upper, work and merged dirs and the files bound into it. */
+static int make_container_dir(struct store *s, const struct store_image *img, const char *id,
+			      const json_t *cfg, bool host_net, struct berth_error **err)
 {
 	_cleanup_free_ char *dir = container_dir(s, id);
 	_cleanup_free_ char *resolv = resolv_conf(host_net);
@@ -175,7 +175,8 @@ static int make_container_dir(struct store *s, const char *id, const json_t *cfg
 	hosts = host_net ? fs_read_file("/etc/hosts", NULL, NULL) : NULL;
 	if (!hosts)
 		hosts = xstrdup(hosts_default);
-	if (write_file(dir, "hostname", hostname, err) < 0 ||
+	if (container_make_init_layer(s, img, dir, err) < 0 ||
+	    write_file(dir, "hostname", hostname, err) < 0 ||
 	    write_file(dir, "hosts", hosts, err) < 0 ||
 	    write_file(dir, "resolv.conf", resolv, err) < 0)
 		return -1;
@@ -262,7 +263,7 @@ int container_create(struct store *s, const char *name, json_t *config, unsigned
 	    empty_value(json_object_get(cfg, "Entrypoint")))
 		return berth_error_setk(err, BERTH_ERR_INVALID, 0, "No command specified");
 	dir = container_dir(s, cid);
-	if (make_container_dir(s, cid, cfg, host_net, err) < 0)
+	if (make_container_dir(s, img, cid, cfg, host_net, err) < 0)
 		goto fail;
 	text = json_compact(config);
 	command = command_line(cfg);

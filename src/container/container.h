@@ -44,6 +44,38 @@ int container_start(struct store *s, const char *id, pid_t *pid, struct berth_er
 _noreturn_ void container_monitor_resume(const char *state);
 
 /*
+ * The init layer in the container's folder dir (commit.c): the mount points
+ * berth binds onto (/etc/hosts...), in a lower dir above the image's layers.
+ */
+int container_make_init_layer(struct store *s, const struct store_image *img, const char *dir,
+			      struct berth_error **err);
+
+/* docker diff: what the container changed, 'A'dded, 'C'hanged or 'D'eleted. */
+struct container_change {
+	char kind;
+	char path[]; /* "/etc/passwd" */
+};
+/* The changes in Podman's order (sorted, a folder first); *out is NULL-terminated. */
+int container_diff(struct store *s, const char *what, struct container_change ***out,
+		   struct berth_error **err);
+void container_changes_free(struct container_change **v);
+
+struct container_commit_opts {
+	const char *ref;      /* REPO[:TAG] or NULL */
+	const char *author;   /* -a */
+	const char *message;  /* -m */
+	char *const *changes; /* -c: Dockerfile instructions, NULL-terminated or NULL */
+	bool pause;	      /* -p: pause a running container meanwhile (the default) */
+};
+/*
+ * docker commit: a new image from the container's changes (its upper dir,
+ * whiteouts as ".wh." entries) over its image, with the container's config
+ * and a history entry. *image_id gets "sha256:…".
+ */
+int container_commit(struct store *s, const char *what, const struct container_commit_opts *o,
+		     char **image_id, struct berth_error **err);
+
+/*
  * The container a user names (ID, ID prefix or name), its record brought up
  * to date first: a container recorded as running whose monitor is gone (killed,
  * or the machine went down) is exited with code 255, as Docker reports it, and

@@ -4,6 +4,7 @@
 #include "container/container.h"
 #include "image/image.h"
 #include "runtime/caps.h"
+#include "util/fs.h"
 #include "util/json.h"
 #include "util/sha256.h"
 #include "util/strbuf.h"
@@ -168,18 +169,25 @@ static void mounts(struct runtime_spec *spec, const char *dir, const json_t *hc)
 	}
 }
 
-static int image_layers(struct runtime_spec *spec, struct store *s, const char *image_id,
-			struct berth_error **err)
+/*
+ * The overlay's lower dirs, top first, relative to the layers folder: the
+ * container's init layer (commit.c), when it has one, then the image's layers.
+ */
+static int image_layers(struct runtime_spec *spec, struct store *s, const char *id,
+			const char *image_id, struct berth_error **err)
 {
 	_cleanup_(store_image_freep) struct store_image *img = store_image_get(s, image_id, err);
-	size_t n;
+	_cleanup_free_ char *init = xasprintf("%s/containers/%s/init", s->root, id);
+	size_t n, k = 0;
 
 	if (!img)
 		return -1;
 	n = strv_len(img->layers);
-	spec->lowers = xcalloc(n + 1, sizeof(char *));
-	for (size_t i = 0; i < n; i++) /* overlay wants the top layer first */
-		spec->lowers[i] = xasprintf("%s/diff", digest_hex(img->layers[n - 1 - i]));
+	spec->lowers = xcalloc(n + 2, sizeof(char *));
+	if (fs_exists(init))
+		spec->lowers[k++] = xasprintf("../containers/%s/init", id);
+	for (size_t i = 0; i < n; i++)
+		spec->lowers[k++] = xasprintf("%s/diff", digest_hex(img->layers[n - 1 - i]));
 	spec->layers_dir = xasprintf("%s/layers", s->root);
 	return 0;
 }
@@ -226,7 +234,7 @@ struct runtime_spec *container_spec(struct store *s, const struct store_containe
 	}
 	if (caps_compute(add, drop, spec->privileged, &spec->caps, err) < 0 ||
 	    security_opts(spec, hc, err) < 0 || rlimits(spec, hc, err) < 0 ||
-	    image_layers(spec, s, c->image_id, err) < 0)
+	    image_layers(spec, s, c->id, c->image_id, err) < 0)
 		goto fail;
 	/* --privileged and --cap-add cannot give what berth itself lacks. */
 	spec->caps &= caps_current_permitted();

@@ -229,14 +229,18 @@ static void remove_unused_layers(struct store *s, struct image_remove_result *re
 	for (size_t i = 0; unused[i]; i++) {
 		_cleanup_free_ char *dir =
 			xasprintf("%s/layers/%s", s->root, digest_hex(unused[i]));
-		_cleanup_free_ char *blob = image_blob_path(s, unused[i]);
+		_cleanup_free_ char *diff_id = store_layer_diff_id(s, unused[i]);
 		_cleanup_error_ struct berth_error *e = NULL;
 
 		if (store_layer_delete(s, unused[i], &e) < 0 || fs_rm_rf(dir, &e) < 0) {
 			log_warn("cannot remove layer %s: %s", unused[i], e->msg);
 			continue;
 		}
-		unlink(blob);
+		/* the layer's tar, unless another chain has the same layer */
+		if (diff_id && !store_diff_id_used(s, diff_id)) {
+			_cleanup_free_ char *blob = image_blob_path(s, diff_id);
+			unlink(blob);
+		}
 		strv_push(&res->deleted, unused[i]);
 	}
 }

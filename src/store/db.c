@@ -421,6 +421,34 @@ bool store_layer_exists(struct store *s, const char *chain_id)
 	return st && sqlite3_step(st) == SQLITE_ROW;
 }
 
+int store_layer_size(struct store *s, const char *chain_id, long long *size)
+{
+	_cleanup_stmt_ sqlite3_stmt *st =
+		prepare(s, NULL, "SELECT size FROM layers WHERE chain_id = ?", "s", chain_id);
+
+	if (!st || sqlite3_step(st) != SQLITE_ROW)
+		return -1;
+	*size = (long long)sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+char *store_layer_diff_id(struct store *s, const char *chain_id)
+{
+	_cleanup_stmt_ sqlite3_stmt *st =
+		prepare(s, NULL, "SELECT diff_id FROM layers WHERE chain_id = ?", "s", chain_id);
+
+	if (!st || sqlite3_step(st) != SQLITE_ROW)
+		return NULL;
+	return xstrdup((const char *)sqlite3_column_text(st, 0));
+}
+
+bool store_diff_id_used(struct store *s, const char *diff_id)
+{
+	_cleanup_stmt_ sqlite3_stmt *st =
+		prepare(s, NULL, "SELECT 1 FROM layers WHERE diff_id = ?", "s", diff_id);
+	return !st || sqlite3_step(st) == SQLITE_ROW;
+}
+
 int store_layer_unused(struct store *s, char ***chain_ids, struct berth_error **err)
 {
 	_cleanup_stmt_ sqlite3_stmt *st =

@@ -83,6 +83,12 @@ int store_tag_delete(struct store *s, const char *ref, struct berth_error **err)
 int store_layer_add(struct store *s, const char *chain_id, const char *diff_id, const char *parent,
 		    long long size, struct berth_error **err);
 bool store_layer_exists(struct store *s, const char *chain_id);
+/* The size of a layer's files; -1 when there is no such layer. */
+int store_layer_size(struct store *s, const char *chain_id, long long *size);
+/* The diff ID of a layer, or NULL. */
+char *store_layer_diff_id(struct store *s, const char *chain_id);
+/* Does a layer have this diff ID (its blob is still needed)? True when unsure. */
+bool store_diff_id_used(struct store *s, const char *diff_id);
 /* Layers no image refers to any more (to be removed from disk). */
 int store_layer_unused(struct store *s, char ***chain_ids, struct berth_error **err);
 int store_layer_delete(struct store *s, const char *chain_id, struct berth_error **err);
