@@ -67,6 +67,9 @@ int cmd_tag(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 /* commit.c */
 int cmd_commit(int argc, char **argv);
+/* prune.c */
+int cmd_image_prune(int argc, char **argv);
+int cmd_system_prune(int argc, char **argv);
 
 /* attach.c: relays the monitor's socket to this terminal until the container exits. */
 struct attach_opts {

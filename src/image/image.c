@@ -261,6 +261,51 @@ static int check_users(struct store *s, const struct store_image *img, bool forc
 	return 0;
 }
 
+/* Is a's layer list a proper prefix of b's (b was made on top of a)? */
+static bool is_parent_of(const struct store_image *a, const struct store_image *b)
+{
+	size_t i;
+
+	for (i = 0; a->layers[i]; i++)
+		if (!b->layers[i] || strcmp(a->layers[i], b->layers[i]) != 0)
+			return false;
+	return b->layers[i] != NULL;
+}
+
+int image_children(struct store *s, const struct store_image *img, struct berth_error **err)
+{
+	struct store_image **all = NULL;
+	int n = 0;
+
+	if (store_image_list(s, &all, err) < 0)
+		return -1;
+	for (size_t i = 0; all[i]; i++)
+		n += strcmp(all[i]->id, img->id) != 0 && is_parent_of(img, all[i]);
+	store_image_list_free(all);
+	return n;
+}
+
+/*
+ * The untagged parent of a deleted image goes too, when nothing else needs it
+ * (as Docker's rmi): no tag, no container, no other child. Then its parent.
+ */
+static void remove_untagged_parents(struct store *s, const struct store_image *gone,
+				    struct image_remove_result *res)
+{
+	struct store_image **all = NULL, *parent = NULL;
+
+	if (store_image_list(s, &all, NULL) < 0)
+		return;
+	for (size_t i = 0; all[i]; i++)
+		if (is_parent_of(all[i], gone) &&
+		    (!parent || strv_len(all[i]->layers) > strv_len(parent->layers)))
+			parent = all[i];
+	if (parent && !parent->tags[0] && store_image_users(s, parent->id, NULL) == 0 &&
+	    image_children(s, parent, NULL) == 0)
+		image_remove(s, parent->id, false, res, NULL);
+	store_image_list_free(all);
+}
+
 int image_remove(struct store *s, const char *what, bool force, struct image_remove_result *res,
 		 struct berth_error **err)
 {
@@ -269,8 +314,12 @@ int image_remove(struct store *s, const char *what, bool force, struct image_rem
 	_cleanup_free_ char *key = NULL, *cblob = NULL;
 	bool by_tag = false;
 	size_t ntags;
+	int children;
 
 	if (!img)
+		return -1;
+	children = image_children(s, img, err);
+	if (children < 0)
 		return -1;
 	ref = image_ref_parse(what, NULL);
 	key = ref ? image_ref_format(ref) : NULL;
@@ -282,6 +331,12 @@ int image_remove(struct store *s, const char *what, bool force, struct image_rem
 					"conflict: unable to delete %.12s (must be forced) - image "
 					"is referenced in multiple repositories",
 					digest_hex(img->id));
+	if (!by_tag && children > 0)
+		return berth_error_setk(
+			err, BERTH_ERR_CONFLICT, 0,
+			"conflict: unable to delete %.12s (cannot be forced) - image "
+			"has dependent child images",
+			digest_hex(img->id));
 	if ((!by_tag || ntags == 1) && check_users(s, img, force, what, err) < 0)
 		return -1;
 	if (store_begin(s, err) < 0)
@@ -293,7 +348,8 @@ int image_remove(struct store *s, const char *what, bool force, struct image_rem
 			goto fail;
 		strv_push_take(&res->untagged, familiar_of(img->tags[i]));
 	}
-	if (by_tag && ntags > 1)
+	/* an image others were made on stays, untagged, as their parent */
+	if (by_tag && (ntags > 1 || children > 0))
 		return store_commit(s, err);
 	if (store_image_delete(s, img->id, err) < 0)
 		goto fail;
@@ -302,9 +358,47 @@ int image_remove(struct store *s, const char *what, bool force, struct image_rem
 	strv_push(&res->deleted, img->id);
 	cblob = image_blob_path(s, img->id);
 	unlink(cblob);
+	remove_untagged_parents(s, img, res);
 	remove_unused_layers(s, res);
 	return 0;
 fail:
 	store_rollback(s);
 	return -1;
+}
+
+/*
+ * One round of prune: removes the images that no container uses and no image
+ * was made on (dangling ones only, untagged, unless all). Returns how many.
+ */
+static int prune_round(struct store *s, bool all, struct image_remove_result *res,
+		       struct berth_error **err)
+{
+	struct store_image **list = NULL;
+	int removed = 0;
+
+	if (store_image_list(s, &list, err) < 0)
+		return -1;
+	for (size_t i = 0; list[i]; i++) {
+		_cleanup_error_ struct berth_error *e = NULL;
+		int users = store_image_users(s, list[i]->id, NULL);
+		int children = image_children(s, list[i], NULL);
+
+		if (users != 0 || children != 0 || (!all && list[i]->tags[0]))
+			continue;
+		if (image_remove(s, list[i]->id, true, res, &e) == 0)
+			removed++;
+	}
+	store_image_list_free(list);
+	return removed;
+}
+
+int image_prune(struct store *s, bool all, struct image_remove_result *res,
+		struct berth_error **err)
+{
+	int r;
+
+	/* a parent becomes removable once its children are gone */
+	while ((r = prune_round(s, all, res, err)) > 0)
+		;
+	return r;
 }

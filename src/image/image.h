@@ -46,6 +46,16 @@ void image_remove_result_release(struct image_remove_result *r);
 int image_remove(struct store *s, const char *what, bool force, struct image_remove_result *res,
 		 struct berth_error **err);
 
+/*
+ * docker image prune: removes dangling images (untagged, not a parent), or with
+ * all every image no container uses, parents after their children.
+ */
+int image_prune(struct store *s, bool all, struct image_remove_result *res,
+		struct berth_error **err);
+
+/* The number of images made on top of img (its layers a proper prefix of theirs). */
+int image_children(struct store *s, const struct store_image *img, struct berth_error **err);
+
 /* docker inspect's JSON object of an image (inspect.c). */
 json_t *image_inspect(struct store *s, const struct store_image *img, struct berth_error **err);
 
