@@ -67,9 +67,13 @@ int cmd_tag(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 /* commit.c */
 int cmd_commit(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 /* prune.c */
 int cmd_image_prune(int argc, char **argv);
 int cmd_system_prune(int argc, char **argv);
+/* images-tree.c: images --tree / --graph (IMAGE: only its ancestry), image dockerfile */
+int cli_images_tree(struct store *s, const char *image, bool graph, bool no_trunc);
+int cmd_image_dockerfile(int argc, char **argv);
 
 /* attach.c: relays the monitor's socket to this terminal until the container exits. */
 struct attach_opts {

@@ -1,6 +1,8 @@
-/* commit: a new image from a container's changes. */
+/* commit and export: a new image from a container's changes, its file system as a tar. */
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "container/container.h"
@@ -69,4 +71,64 @@ int cmd_commit(int argc, char **argv)
 		return cli_report(err);
 	puts(id);
 	return 0;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"output", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_error_ struct berth_error *err = NULL;
+	_cleanup_free_ char *tmp = NULL;
+	const char *output = NULL;
+	int c, fd = STDOUT_FILENO, r;
+
+	while ((c = getopt_long(argc, argv, "+o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			output = optarg;
+			break;
+		case 'h':
+			puts("Usage:  berth export [OPTIONS] CONTAINER\n\n"
+			     "Export a container's filesystem as a tar archive\n\n"
+			     "Options:\n"
+			     "  -o, --output string   Write to a file, instead of STDOUT");
+			return 0;
+		default:
+			return cli_getopt_error("export", argv, optopt, longopts);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error("export", "\"export\" requires exactly 1 argument.\n"
+						 "Usage:  berth export [OPTIONS] CONTAINER");
+	if (!output && isatty(STDOUT_FILENO))
+		return cli_usage_error("export", "cowardly refusing to save to a terminal. Use the "
+						 "-o flag or redirect");
+	s = cli_open_store();
+	if (!s)
+		return EXIT_ENGINE;
+	if (output) { /* written beside, renamed into place when whole */
+		tmp = xasprintf("%s.tmp-XXXXXX", output);
+		mode_t mask = umask(0);
+
+		umask(mask);
+		fd = mkostemp(tmp, O_CLOEXEC);
+		if (fd < 0 || fchmod(fd, 0666 & ~mask) < 0) {
+			fprintf(stderr, "berth: failed to export container: open %s: %s\n", output,
+				strerror(errno));
+			return 1;
+		}
+	}
+	r = container_export(s, argv[optind], fd, &err);
+	if (output) {
+		if (r == 0 && (fsync(fd) < 0 || rename(tmp, output) < 0))
+			r = berth_error_set(&err, errno, "write '%s'", output);
+		close(fd);
+		if (r < 0)
+			unlink(tmp);
+	}
+	return r < 0 ? cli_report(err) : 0;
 }

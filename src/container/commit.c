@@ -1,6 +1,8 @@
 /* docker commit (DESIGN.md, "Images and layers"). */
 #define LOG_DOMAIN "container"
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 
 #include "config.h"
@@ -12,6 +14,7 @@
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/log.h"
+#include "util/strbuf.h"
 #include "util/strutil.h"
 #include "util/timeutil.h"
 
@@ -181,4 +184,82 @@ int container_commit(struct store *s, const char *what, const struct container_c
 out:
 	image_layer_release(&l);
 	return r;
+}
+
+/*
+ * The container's file system as one tree, for export: its layer over its
+ * init layer over the image's, mounted read-only (overlay without an upper
+ * dir) in a mount namespace of the calling child only.
+ */
+static int mount_flat(struct store *s, const struct store_container *c, const char *target)
+{
+	_cleanup_(store_image_freep) struct store_image *img =
+		store_image_get(s, c->image_id, NULL);
+	_cleanup_free_ char *layers = xasprintf("%s/layers", s->root);
+	_cleanup_free_ char *init = xasprintf("%s/containers/%s/init", s->root, c->id);
+	struct strbuf opts = STRBUF_INIT;
+	size_t n;
+	int r;
+
+	if (!img || unshare(CLONE_NEWNS) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 || chdir(layers) < 0)
+		return -1;
+	/* relative to the layers folder, as the runtime's, to keep the options short */
+	strbuf_addf(&opts, "lowerdir=../containers/%s/diff", c->id);
+	if (fs_exists(init))
+		strbuf_addf(&opts, ":../containers/%s/init", c->id);
+	n = strv_len(img->layers);
+	for (size_t i = 0; i < n; i++)
+		strbuf_addf(&opts, ":%s/diff", digest_hex(img->layers[n - 1 - i]));
+	r = mount("overlay", target, "overlay", MS_RDONLY, opts.buf);
+	strbuf_release(&opts);
+	return r;
+}
+
+int container_export(struct store *s, const char *what, int out_fd, struct berth_error **err)
+{
+	_cleanup_(store_container_freep) struct store_container *c = container_find(s, what, err);
+	_cleanup_free_ char *target = NULL;
+	int status;
+	pid_t pid;
+
+	if (!c)
+		return -1;
+	target = xasprintf("%s/export-%d-XXXXXX", s->runroot, (int)getpid());
+	if (fs_mkdir_p(s->runroot, 0700, err) < 0)
+		return -1;
+	if (!mkdtemp(target))
+		return berth_error_set(err, errno, "create a folder in '%s'", s->runroot);
+	pid = fork();
+	if (pid < 0) {
+		rmdir(target);
+		return berth_error_set(err, errno, "fork");
+	}
+	if (pid == 0) {
+		struct berth_error *e = NULL;
+		struct tarw *tw;
+		char digest[SHA256_DIGEST_LEN];
+		uint64_t size;
+		int dirfd;
+
+		if (mount_flat(s, c, target) < 0) {
+			log_error("cannot mount the file system of %.12s: %s", c->id,
+				  strerror(errno));
+			_exit(1);
+		}
+		dirfd = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		tw = tarw_new(out_fd);
+		if (dirfd < 0 || tarw_add_tree(tw, dirfd, "", 0, &e) < 0 ||
+		    tarw_finish(tw, digest, &size, &e) < 0) {
+			log_error("cannot export %.12s: %s", c->id, e ? e->msg : strerror(errno));
+			_exit(1);
+		}
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	rmdir(target); /* the mount went with the child's namespace */
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return berth_error_set(err, 0, "exporting the container %.12s failed", c->id);
+	return 0;
 }

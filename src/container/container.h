@@ -75,6 +75,9 @@ struct container_commit_opts {
 int container_commit(struct store *s, const char *what, const struct container_commit_opts *o,
 		     char **image_id, struct berth_error **err);
 
+/* docker export: the container's file system, flattened, as a tar onto out_fd (borrowed). */
+int container_export(struct store *s, const char *what, int out_fd, struct berth_error **err);
+
 /*
  * The container a user names (ID, ID prefix or name), its record brought up
  * to date first: a container recorded as running whose monitor is gone (killed,

@@ -109,3 +109,25 @@ setup() {
 	assert "$output" =~ "WARNING! This will remove all dangling images." "asks without -f"
 	run_berth rmi "$img"
 }
+
+@test "export writes the flattened file system, which import takes back" {
+	local c img
+	c=$(random_name exp) img=$(random_name flat)
+	run_berth run --name "$c" busybox sh -c 'echo hi > /new; rm /bin/vi'
+	"$BERTH" export "$c" >"$BATS_TEST_TMPDIR/c.tar"
+	tar tf "$BATS_TEST_TMPDIR/c.tar" >"$BATS_TEST_TMPDIR/list"
+	assert "$(grep -cx new "$BATS_TEST_TMPDIR/list")" == "1" "the added file"
+	assert "$(grep -cx bin/vi "$BATS_TEST_TMPDIR/list")" == "0" "the deleted file is gone, no whiteout"
+	assert "$(grep -c '\.wh\.' "$BATS_TEST_TMPDIR/list")" == "0" "no whiteout entries"
+	assert "$(grep -cx bin/busybox "$BATS_TEST_TMPDIR/list")" == "1" "the image's files"
+	run_berth export -o "$BATS_TEST_TMPDIR/o.tar" "$c"
+	cmp "$BATS_TEST_TMPDIR/c.tar" "$BATS_TEST_TMPDIR/o.tar"
+	run_berth import "$BATS_TEST_TMPDIR/o.tar" "$img"
+	run_berth run --rm "$img" sh -c 'cat /new; test -e /bin/vi || echo gone'
+	assert "$output" == $'hi\ngone' "import of the export"
+	assert "$(grep -c "$BERTH_RUNROOT/export" /proc/mounts)" == "0" "no mount left"
+	run_berth 1 export -o /nonexistent-dir/x.tar "$c"
+	assert "$output" =~ "failed to export container" "an unwritable output"
+	run_berth rmi "$img"
+	run_berth rm "$c"
+}
