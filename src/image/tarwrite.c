@@ -585,12 +585,16 @@ static int read_xattrs(int fd, const char *lpath, const char *name, struct xattr
 
 /* Trees */
 
+/*
+ * Times of a tree are whole seconds, as Docker's layers have them: a pax
+ * header per file for its nanoseconds would add 1 KiB to nearly every entry.
+ */
 static void entry_from_stat(struct tar_entry *e, const struct stat *st)
 {
 	e->mode = st->st_mode & 07777;
 	e->uid = st->st_uid;
 	e->gid = st->st_gid;
-	e->mtime = st->st_mtim;
+	e->mtime = (struct timespec){.tv_sec = st->st_mtim.tv_sec};
 }
 
 static int write_entry(struct tarw *tw, struct tar_entry *e, const struct xattrs *xs,
