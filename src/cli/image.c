@@ -93,7 +93,7 @@ static json_t *image_row(const struct store_image *img, const struct image_ref *
 }
 
 struct images_opts {
-	bool quiet, no_trunc;
+	bool quiet, no_trunc, tree, graph;
 	const char *format;
 };
 
@@ -148,6 +148,7 @@ int cmd_images(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"quiet", no_argument, NULL, 'q'},    {"all", no_argument, NULL, 'a'},
 		{"no-trunc", no_argument, NULL, 'T'}, {"format", required_argument, NULL, 'F'},
+		{"tree", no_argument, NULL, 't'},     {"graph", no_argument, NULL, 'G'},
 		{"help", no_argument, NULL, 'h'},     {NULL, 0, NULL, 0},
 	};
 	_cleanup_(store_closep) struct store *s = NULL;
@@ -167,12 +168,20 @@ int cmd_images(int argc, char **argv)
 		case 'F':
 			o.format = optarg;
 			break;
+		case 't':
+			o.tree = true;
+			break;
+		case 'G':
+			o.graph = true;
+			break;
 		case 'h':
 			puts("Usage:  berth images [OPTIONS] [REPOSITORY[:TAG]]\n\nList images\n\n"
 			     "Options:\n  -a, --all             Show all images\n"
 			     "      --format string   Format output using a custom template\n"
+			     "      --graph           Output the layer tree in Graphviz DOT\n"
 			     "      --no-trunc        Don't truncate output\n"
-			     "  -q, --quiet           Only show image IDs");
+			     "  -q, --quiet           Only show image IDs\n"
+			     "      --tree            Output the layer tree of the images");
 			return 0;
 		default:
 			return cli_getopt_error("images", argv, optopt, longopts);
@@ -180,9 +189,13 @@ int cmd_images(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return cli_usage_error("images", "\"images\" requires at most 1 argument.");
+	if (o.tree && o.graph)
+		return cli_usage_error("images", "--tree and --graph cannot be used together");
 	s = cli_open_store();
 	if (!s)
 		return EXIT_ENGINE;
+	if (o.tree || o.graph)
+		return cli_images_tree(s, optind < argc ? argv[optind] : NULL, o.graph, o.no_trunc);
 	return list_images(s, optind < argc ? argv[optind] : NULL, &o);
 }
 
