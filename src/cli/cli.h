@@ -110,5 +110,7 @@ int cmd_container_inspect(int argc, char **argv);
 int cmd_image_inspect(int argc, char **argv);
 /* exec.c */
 int cmd_exec(int argc, char **argv);
+/* saveload.c */
+int cmd_load(int argc, char **argv);
 
 #endif
