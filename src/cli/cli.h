@@ -111,6 +111,7 @@ int cmd_image_inspect(int argc, char **argv);
 /* exec.c */
 int cmd_exec(int argc, char **argv);
 /* saveload.c */
+int cmd_save(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 
 #endif

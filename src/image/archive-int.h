@@ -56,8 +56,6 @@ void archive_file_release(struct archive_file *f);
  */
 int archive_src_lookup(struct archive_src *src, const char *path, struct archive_file *f,
 		       struct berth_error **err);
-/* Does path name a file of the archive? */
-bool archive_src_has(struct archive_src *src, const char *path);
 /*
  * The whole content of path, NUL-terminated, at most max bytes (larger is
  * BERTH_ERR_INVALID); *len gets the length when len is not NULL.

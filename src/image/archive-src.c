@@ -6,6 +6,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <ctype.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <pthread.h>
@@ -76,6 +77,17 @@ static char *clean_rel(const char *in)
 	}
 	out[len] = '\0';
 	return steal_ptr(&out);
+}
+
+/* libarchive's message, lowercased as ours are ("Truncated tar archive" → "truncated ...") */
+static char *archive_msg(struct archive *a)
+{
+	const char *msg = archive_error_string(a);
+	char *m = xstrdup(msg ? msg : "truncated or corrupt data");
+
+	if (isupper((unsigned char)m[0]) && islower((unsigned char)m[1]))
+		m[0] = tolower((unsigned char)m[0]);
+	return m;
 }
 
 static int invalid_entry(struct berth_error **err, const char *entry, const char *fmt, ...)
@@ -283,12 +295,11 @@ static int index_entry(struct archive_src *src, struct archive *a, struct archiv
 
 static int index_fail(struct archive *a, struct index_reader *r, struct berth_error **err)
 {
-	const char *msg = archive_error_string(a);
+	_cleanup_free_ char *msg = archive_msg(a);
 
 	if (r->in_errno)
 		return berth_error_set(err, r->in_errno, "read the archive");
-	return berth_error_setk(err, BERTH_ERR_INVALID, 0, "invalid tar archive: %s",
-				msg ? msg : "truncated or corrupt data");
+	return berth_error_setk(err, BERTH_ERR_INVALID, 0, "invalid tar archive: %s", msg);
 }
 
 static int index_tar(struct archive_src *src, struct berth_error **err)
@@ -360,12 +371,11 @@ static bool is_compressed(int fd, off_t off)
 
 static int spool_fail(struct archive *a, const char *what, struct berth_error **err)
 {
-	const char *msg = archive_error_string(a);
+	_cleanup_free_ char *msg = archive_msg(a);
 
-	if (archive_errno(a) > 0 && !msg)
+	if (archive_errno(a) > 0 && !archive_error_string(a))
 		return berth_error_set(err, archive_errno(a), "%s", what);
-	return berth_error_setk(err, BERTH_ERR_INVALID, 0, "invalid archive: %s",
-				msg ? msg : "truncated or corrupt data");
+	return berth_error_setk(err, BERTH_ERR_INVALID, 0, "invalid archive: %s", msg);
 }
 
 /* Copies the tar at in_fd, decompressed, into a new unlinked file under tmp_dir. */
@@ -429,6 +439,8 @@ static int open_tar(struct archive_src *src, int fd, const char *tmp_dir, struct
 	if (fstat(in, &st) < 0)
 		return berth_error_set(err, errno, "stat the archive");
 	off = S_ISREG(st.st_mode) ? lseek(in, 0, SEEK_CUR) : -1;
+	if (off == 0 && st.st_size == 0)
+		return berth_error_setk(err, BERTH_ERR_INVALID, 0, "invalid archive: empty input");
 	if (off == 0 && !is_compressed(in, 0)) {
 		src->fd = steal_fd(&in);
 	} else {
@@ -627,15 +639,6 @@ int archive_src_lookup(struct archive_src *src, const char *path, struct archive
 		return dir_lookup(src, path, c, f, err);
 	}
 	return tar_lookup(src, path, clean, f, err);
-}
-
-bool archive_src_has(struct archive_src *src, const char *path)
-{
-	struct archive_file f;
-	int r = archive_src_lookup(src, path, &f, NULL);
-
-	archive_file_release(&f);
-	return r == 0;
 }
 
 char *archive_src_read(struct archive_src *src, const char *path, size_t max, size_t *len,

@@ -750,12 +750,31 @@ void image_load_result_release(struct image_load_result *r)
 	r->n = 0;
 }
 
+/* 1 when the archive has path, 0 when not, -1 on another error (a path that leads out). */
+static int has_file(struct load_ctx *c, const char *path, struct berth_error **err)
+{
+	_cleanup_error_ struct berth_error *e = NULL;
+	struct archive_file f;
+	int r = archive_src_lookup(c->src, path, &f, &e);
+
+	archive_file_release(&f);
+	if (r == 0)
+		return 1;
+	if (e->kind == BERTH_ERR_NOT_FOUND)
+		return 0;
+	*err = steal_ptr(&e);
+	return -1;
+}
+
 static int read_manifests(struct load_ctx *c, struct berth_error **err)
 {
-	if (archive_src_has(c->src, "manifest.json"))
-		return parse_docker_manifest(c, err);
-	if (archive_src_has(c->src, "index.json"))
-		return parse_oci_index(c, err);
+	int r = has_file(c, "manifest.json", err);
+
+	if (r != 0)
+		return r < 0 ? -1 : parse_docker_manifest(c, err);
+	r = has_file(c, "index.json", err);
+	if (r != 0)
+		return r < 0 ? -1 : parse_oci_index(c, err);
 	return berth_error_setk(err, BERTH_ERR_INVALID, 0,
 				"invalid image archive: it has neither manifest.json nor "
 				"index.json");
