@@ -116,18 +116,44 @@ int cli_parse_detach_keys(const char *spec, char *keys, size_t max)
 	return n ? (int)n : -1;
 }
 
-/* Our stdin, watched for the detach keys. */
-struct stdin_state {
-	char keys[16];
-	size_t n_keys, matched; /* how much of the sequence the last bytes were */
-};
+int cli_detach_init(struct cli_detach *d, const char *spec)
+{
+	int n = cli_parse_detach_keys(spec ? spec : "ctrl-p,ctrl-q", d->keys, sizeof(d->keys));
+
+	d->n_keys = n > 0 ? (size_t)n : 0;
+	d->matched = 0;
+	return n;
+}
+
+size_t cli_detach_filter(struct cli_detach *d, const char *in, size_t n, char *out, bool *detached)
+{
+	size_t o = 0;
+
+	*detached = false;
+	for (size_t i = 0; i < n; i++) {
+		if (d->n_keys && in[i] == d->keys[d->matched]) {
+			if (++d->matched == d->n_keys) {
+				*detached = true;
+				return o;
+			}
+			continue;
+		}
+		/* not the sequence after all: what was held back goes on */
+		memcpy(out + o, d->keys, d->matched);
+		o += d->matched;
+		d->matched = 0;
+		out[o++] = in[i];
+	}
+	return o;
+}
 
 /* Returns true when the user detached. */
-static bool on_stdin(int sock, struct pollfd *p, struct stdin_state *st)
+static bool on_stdin(int sock, struct pollfd *p, struct cli_detach *d)
 {
-	char buf[MONITOR_MSG_MAX], out[MONITOR_MSG_MAX + sizeof(st->keys)];
+	char buf[MONITOR_MSG_MAX], out[MONITOR_MSG_MAX + sizeof(d->keys)];
 	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
-	size_t o = 0;
+	bool detached;
+	size_t o;
 
 	if (n < 0 && errno == EINTR)
 		return false;
@@ -136,21 +162,10 @@ static bool on_stdin(int sock, struct pollfd *p, struct stdin_state *st)
 		p->fd = -1;
 		return false;
 	}
-	for (ssize_t i = 0; i < n; i++) {
-		if (st->n_keys && buf[i] == st->keys[st->matched]) {
-			if (++st->matched == st->n_keys)
-				return true;
-			continue;
-		}
-		/* not the sequence after all: what was held back goes on */
-		memcpy(out + o, st->keys, st->matched);
-		o += st->matched;
-		st->matched = 0;
-		out[o++] = buf[i];
-	}
+	o = cli_detach_filter(d, buf, (size_t)n, out, &detached);
 	if (o)
 		monitor_send(sock, '0', out, o);
-	return false;
+	return detached;
 }
 
 int cli_attach(int sock, const struct attach_opts *o)
@@ -160,13 +175,11 @@ int cli_attach(int sock, const struct attach_opts *o)
 		{.fd = o->stdin_on ? STDIN_FILENO : -1, .events = POLLIN},
 		{.fd = signal_fd(o), .events = POLLIN},
 	};
-	struct stdin_state st = {.n_keys = 0};
+	struct cli_detach st;
 	bool closed = false, detached = false;
-	int code = -1, n;
+	int code = -1;
 
-	n = cli_parse_detach_keys(o->detach_keys ? o->detach_keys : "ctrl-p,ctrl-q", st.keys,
-				  sizeof(st.keys));
-	st.n_keys = n > 0 ? (size_t)n : 0;
+	cli_detach_init(&st, o->detach_keys);
 	if (o->tty) {
 		if (o->stdin_on)
 			cli_raw_mode();

@@ -90,6 +90,20 @@ int cli_attach(int sock, const struct attach_opts *o);
 /* Parses --detach-keys ("ctrl-p,ctrl-q", "ctrl-x,x"); -1 when invalid. */
 int cli_parse_detach_keys(const char *spec, char *keys, size_t max);
 
+/* Typed input watched for the detach keys (attach, run -it, start -ai, exec -it). */
+struct cli_detach {
+	char keys[16];
+	size_t n_keys, matched; /* how much of the sequence the last bytes were */
+};
+/* spec NULL for Docker's ctrl-p,ctrl-q; returns cli_parse_detach_keys()'s result. */
+int cli_detach_init(struct cli_detach *d, const char *spec);
+/*
+ * Copies in[0..n) to out (room for n + sizeof(d->keys)) without the detach
+ * sequence, a partial match held back until it fails; *detached once it is
+ * complete (what follows it is dropped). Returns the bytes in out.
+ */
+size_t cli_detach_filter(struct cli_detach *d, const char *in, size_t n, char *out, bool *detached);
+
 /* Verbs of lifecycle.c. */
 int cmd_start(int argc, char **argv);
 int cmd_stop(int argc, char **argv);

@@ -39,7 +39,8 @@ static const struct option exec_longopts[] = {
 struct exec_cli {
 	bool detach, interactive, tty, privileged;
 	const char *user, *workdir, *container;
-	char **env; /* -e and --env-file, in order */
+	const char *detach_keys; /* NULL: Docker's ctrl-p,ctrl-q */
+	char **env;		 /* -e and --env-file, in order */
 	char **argv;
 };
 
@@ -100,9 +101,15 @@ static int parse_opt(struct exec_cli *x, int c, char **argv)
 	case OPT_PRIVILEGED:
 		x->privileged = true;
 		break;
-	case OPT_DETACH_KEYS:
-		/* NEEDSWORK: detach keys; the sequence is accepted and not acted on. */
+	case OPT_DETACH_KEYS: {
+		char keys[16];
+		if (cli_parse_detach_keys(optarg, keys, sizeof(keys)) < 0) {
+			fprintf(stderr, "Invalid detach keys (%s) provided\n", optarg);
+			return EXIT_ENGINE;
+		}
+		x->detach_keys = optarg;
 		break;
+	}
 	case 'H':
 		exit(exec_usage());
 	default:
@@ -218,14 +225,17 @@ static void drain(int master)
 struct relay {
 	int master, sigfd;
 	pid_t pid;
-	char in[4096]; /* typed, not yet written to the terminal */
+	char in[4096 + sizeof(((struct cli_detach *)0)->keys)]; /* typed, not yet written */
 	size_t in_len, in_off;
 	bool stdin_open, master_open;
+	struct cli_detach keys;
+	bool detached;
 };
 
 static void on_stdin(struct relay *r)
 {
-	ssize_t n = read(STDIN_FILENO, r->in, sizeof(r->in));
+	char buf[4096];
+	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -233,8 +243,35 @@ static void on_stdin(struct relay *r)
 		r->stdin_open = false;
 		return;
 	}
-	r->in_len = (size_t)n;
+	r->in_len = cli_detach_filter(&r->keys, buf, (size_t)n, r->in, &r->detached);
 	r->in_off = 0;
+}
+
+/*
+ * The terminal of a process that runs on without us (exec -dt, or detached
+ * from exec -it): a small child of ours, in its own session, holds its master
+ * side and discards the output until the process and its children are gone,
+ * so that the process keeps its terminal as Docker's daemon keeps it.
+ */
+static void hold_terminal(int master)
+{
+	pid_t pid = fork();
+
+	if (pid != 0) /* the parent, or no child: the process loses its terminal */
+		return;
+	setsid();
+	signal(SIGHUP, SIG_IGN);
+	fcntl(master, F_SETFL, fcntl(master, F_GETFL) & ~O_NONBLOCK);
+	for (int fd = 0; fd < 3; fd++) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null >= 0 && null != fd) {
+			dup2(null, fd);
+			close(null);
+		}
+	}
+	for (char buf[4096]; read(master, buf, sizeof(buf)) > 0 || errno == EINTR;)
+		;
+	_exit(0);
 }
 
 static void flush_in(struct relay *r)
@@ -287,12 +324,19 @@ static int relay_tty(const struct exec_cli *x, int master, int sigfd, pid_t pid)
 			  .master_open = true};
 	int code = -1;
 
+	cli_detach_init(&r.keys, x->detach_keys);
 	fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
 	if (x->interactive)
 		cli_raw_mode();
-	while (code < 0)
+	while (code < 0 && !r.detached)
 		code = relay_once(&r);
+	if (r.in_len) /* what came before the detach keys */
+		fs_write_all(master, r.in + r.in_off, r.in_len - r.in_off);
 	cli_restore_terminal();
+	if (r.detached) {
+		hold_terminal(master);
+		return 0;
+	}
 	return code;
 }
 
@@ -329,7 +373,7 @@ static int run_exec(struct store *s, const struct exec_cli *x)
 	_cleanup_close_ int sigfd = -EBADF;
 	struct runtime_process proc;
 	struct winsize ws = {0};
-	bool tty = x->tty && !x->detach;
+	bool tty = x->tty;
 	struct container_exec_opts o = {
 		.container = x->container,
 		.argv = x->argv,
@@ -338,7 +382,6 @@ static int run_exec(struct store *s, const struct exec_cli *x)
 		.workdir = x->workdir,
 		.privileged = x->privileged,
 		.tty = tty,
-		/* NEEDSWORK: -dt runs without a terminal; Docker keeps one open for it. */
 		.io = {.in = x->interactive && !x->detach ? STDIN_FILENO : -1,
 		       .out = x->detach ? -1 : STDOUT_FILENO,
 		       .err = x->detach ? -1 : STDERR_FILENO},
@@ -361,8 +404,13 @@ static int run_exec(struct store *s, const struct exec_cli *x)
 	fflush(stdout);
 	if (container_exec_start(e, &proc, &err) < 0)
 		return report_start_error(x, err);
-	if (x->detach)
+	if (x->detach) {
+		if (proc.pty_master >= 0) {
+			hold_terminal(proc.pty_master);
+			close(proc.pty_master);
+		}
 		return 0;
+	}
 	if (proc.pty_master >= 0) {
 		int code = relay_tty(x, proc.pty_master, sigfd, proc.pid);
 		close(proc.pty_master);

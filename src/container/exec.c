@@ -71,21 +71,23 @@ static int check_running(const struct store_container *c, const char *what,
 	return 0;
 }
 
-/* --privileged: every capability berth has and no seccomp, whatever the container's. */
+/*
+ * The container's seccomp filter, made for the container's capabilities; then
+ * --privileged gives every capability berth has. The filter stays, as with
+ * Docker's exec --privileged (moby#21984): only a privileged container has none.
+ */
 static int apply_security(struct store *s, struct runtime_spec *spec, bool privileged,
 			  struct berth_error **err)
 {
-	_cleanup_free_ char *cache = NULL;
+	_cleanup_free_ char *cache = xasprintf("%s/seccomp", s->runroot);
 
+	if (spec->seccomp && seccomp_build_default_cached(cache, spec->caps, &spec->bpf, err) < 0)
+		return -1;
 	if (privileged) {
 		spec->caps = caps_current_permitted();
 		spec->privileged = true;
-		spec->seccomp = false;
 	}
-	if (!spec->seccomp)
-		return 0;
-	cache = xasprintf("%s/seccomp", s->runroot);
-	return seccomp_build_default_cached(cache, spec->caps, &spec->bpf, err);
+	return 0;
 }
 
 struct container_exec *container_exec_prepare(struct store *s, const struct container_exec_opts *o,

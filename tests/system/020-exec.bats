@@ -130,11 +130,11 @@ status_field() {
 	assert "$(probe_value seccomp)" == "2" "seccomp"
 }
 
-@test "exec --privileged: every capability, no seccomp; a privileged container too" {
+@test "exec --privileged: every capability, the container's seccomp; a privileged container has none" {
 	ensure_probe_image
 	start_container berth-probe
 	run_berth exec --privileged "$cname" berth-probe
-	assert "$(probe_value seccomp)" == "0" "no seccomp"
+	assert "$(probe_value seccomp)" == "2" "the container's filter stays, as Docker's (moby#21984)"
 	assert "$(probe_value cap_eff)" != "00000000a80425fb" "more than the default set"
 	run_berth exec "$cname" berth-probe
 	assert "$(probe_value seccomp)" == "2" "the next exec is confined again"
@@ -188,6 +188,32 @@ status_field() {
 	wait "$pid" || rc=$?
 	assert "$rc" == "9" "exit code of the trap"
 	assert "$(cat "$out")" == "got-term" "the trap ran"
+}
+
+@test "exec -dt keeps a terminal; ^P^Q and --detach-keys detach from exec -it" {
+	requires tool:script
+	start_container busybox
+	run_berth exec -dt "$cname" sh -c 'tty > /tmp/tty; sleep 7732'
+	local i
+	for i in $(seq 20); do
+		run_berth '?' exec "$cname" cat /tmp/tty
+		[[ $output == /dev/pts/* ]] && break
+		sleep 0.1
+	done
+	assert "$output" =~ ^/dev/pts/[0-9]+$ "exec -dt runs on a terminal"
+	# typed: a command, then ^P^Q; the shell runs on after the detach
+	in_pty "$BERTH exec -it $cname sh -c 'sh; echo done > /tmp/done'" \
+		< <(sleep 1; printf 'echo typed > /tmp/typed\r'; sleep 1; printf '\020\021'; sleep 2)
+	assert "$status" == "0" "detaching exits 0"
+	run_berth exec "$cname" cat /tmp/typed
+	assert "$output" == "typed" "what came before the keys reached the shell"
+	run_berth exec "$cname" ps
+	assert "$output" =~ "echo done" "the process runs on after the detach"
+	run_berth 125 exec --detach-keys=ctrl-xx "$cname" true
+	assert "$output" =~ "Invalid detach keys" "a bad sequence"
+	in_pty "$BERTH exec -it --detach-keys=ctrl-x,x $cname sleep 30" < <(sleep 1; printf '\030x'; sleep 2)
+	assert "$status" == "0" "--detach-keys=ctrl-x,x: ^X x detaches"
+	run_berth rm -f "$cname"
 }
 
 @test "exec -d leaves the process running in the container" {
