@@ -250,6 +250,10 @@ static int add_filter(json_t *filters, const char *arg, struct berth_error **err
 					"bad format of filter (expected name=value)");
 	if (!known)
 		return berth_error_setk(err, BERTH_ERR_INVALID, 0, "invalid filter '%s'", key);
+	if (!strcmp(key, "health") && strcmp(eq + 1, "starting") && strcmp(eq + 1, "healthy") &&
+	    strcmp(eq + 1, "unhealthy") && strcmp(eq + 1, "none"))
+		return berth_error_setk(err, BERTH_ERR_INVALID, 0,
+					"Unrecognised filter value for health: %s", eq + 1);
 	if (!strcmp(key, "status")) {
 		static const char *const states[] = {"created", "restarting", "running", "removing",
 						     "paused",	"exited",     "dead"};
@@ -291,6 +295,38 @@ static bool label_matches(const char *want, const json_t *labels)
 	return v && (!eq || !strcmp(v, eq + 1));
 }
 
+/*
+ * expose=PORT[-PORT][/PROTO] (tcp unless said): a port of Config.ExposedPorts
+ * ("80/tcp") in the range.
+ */
+static bool expose_matches(struct store *s, const char *want, const struct store_container *c)
+{
+	/* the list leaves the config out (ps needs it for this filter only) */
+	_cleanup_(store_container_freep) struct store_container *full =
+		store_container_find(s, c->id, NULL);
+	json_auto_t *config = full ? json_loads(full->config, 0, NULL) : NULL;
+	json_t *ports = json_object_get(json_object_get(config, "Config"), "ExposedPorts");
+	const char *slash = strchr(want, '/'), *key;
+	unsigned lo = 0, hi = 0;
+	json_t *v;
+	int n = 0;
+
+	if (sscanf(want, "%u%n", &lo, &n) != 1)
+		return false;
+	hi = lo;
+	if (want[n] == '-' && sscanf(want + n + 1, "%u", &hi) != 1)
+		return false;
+	json_object_foreach(ports, key, v)
+	{
+		unsigned port;
+		const char *proto = strchr(key, '/');
+		if (sscanf(key, "%u", &port) == 1 && port >= lo && port <= hi &&
+		    !strcmp(proto ? proto + 1 : "tcp", slash ? slash + 1 : "tcp"))
+			return true;
+	}
+	return false;
+}
+
 /* Created before (or after, with after) the container named what. */
 static bool created_relative(struct store *s, const char *what, const struct store_container *c,
 			     bool after)
@@ -324,7 +360,11 @@ static bool one_matches(struct store *s, const char *key, const char *v,
 		return created_relative(s, v, c, key[0] == 's');
 	if (!strcmp(key, "network"))
 		return !strcmp(v, net && !strcmp(net, "host") ? "host" : "none");
-	return false; /* volume, publish, expose, health...: nothing matches yet */
+	if (!strcmp(key, "health")) /* no container has a health check yet */
+		return !strcmp(v, "none");
+	if (!strcmp(key, "expose"))
+		return expose_matches(s, v, c);
+	return false; /* volume, publish: no volumes or published ports yet */
 }
 
 static bool matches(struct store *s, const json_t *filters, const struct store_container *c)

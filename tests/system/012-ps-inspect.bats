@@ -108,3 +108,27 @@ setup() {
 	run_berth 125 inspect -f '{{.Id' "$name"
 	run_berth rm "$name"
 }
+
+@test "ps --filter expose and health" {
+	local img a b
+	img=$(random_name expimg) a=$(random_name plain) b=$(random_name exposed)
+	run_berth import -c 'EXPOSE 80 53/udp' "$BUSYBOX_TAR" "$img"
+	run_berth run -d --name "$a" busybox sleep 300
+	run_berth run -d --name "$b" "$img" sleep 300
+	run_berth ps --filter expose=80 --format '{{.Names}}'
+	assert "$output" == "$b" "EXPOSE 80 from the image"
+	run_berth ps --filter expose=79-81/tcp --format '{{.Names}}'
+	assert "$output" == "$b" "a range"
+	run_berth ps --filter expose=53/udp --format '{{.Names}}'
+	assert "$output" == "$b" "udp"
+	run_berth ps --filter expose=53 --format '{{.Names}}'
+	assert "$output" == "" "53/tcp is not exposed"
+	run_berth ps --filter health=none --filter "name=$a" --format '{{.Names}}'
+	assert "$output" == "$a" "no health check: health=none"
+	run_berth ps --filter health=healthy --format '{{.Names}}'
+	assert "$output" == "" "nothing is healthy without a check"
+	run_berth 1 ps --filter health=bad
+	assert "$output" =~ "Unrecognised filter value for health: bad" "Docker's message"
+	run_berth rm -f "$a" "$b"
+	run_berth rmi "$img"
+}
