@@ -5,12 +5,81 @@
 #include "cli/cli.h"
 #include "container/container.h"
 #include "image/image.h"
+#include "monitor/logread.h"
 #include "util/fs.h"
+#include "util/json.h"
 #include "util/strutil.h"
+#include "util/timeutil.h"
 
 struct prune_opts {
 	bool force, all;
+	int64_t until;	 /* until=: only what was created before; 0 for no limit */
+	char **labels;	 /* label=KEY[=VALUE]: what has all of them */
+	char **nolabels; /* label!=KEY[=VALUE]: what has none of them */
 };
+
+static void prune_opts_release(struct prune_opts *o)
+{
+	strv_free(o->labels);
+	strv_free(o->nolabels);
+}
+
+/* --filter until=…, label=…, label!=…, as Docker's prune takes them. */
+static int add_filter(const char *cmd, struct prune_opts *o, const char *arg)
+{
+	_cleanup_error_ struct berth_error *err = NULL;
+	const char *eq = strchr(arg, '=');
+
+	if (!eq)
+		return cli_usage_error(cmd, "bad format of filter (expected name=value)");
+	if (str_has_prefix(arg, "until=")) {
+		if (logread_parse_timestamp(eq + 1, time_now_ns(), &o->until, &err) < 0)
+			return cli_report(err);
+	} else if (str_has_prefix(arg, "label!=")) {
+		strv_push(&o->nolabels, eq + 1);
+	} else if (str_has_prefix(arg, "label=")) {
+		strv_push(&o->labels, eq + 1);
+	} else {
+		_cleanup_free_ char *key = xstrndup(arg, (size_t)(eq - arg));
+		if (key[0] && key[strlen(key) - 1] == '!')
+			key[strlen(key) - 1] = '\0';
+		fprintf(stderr, "berth: Error response from daemon: invalid filter '%s'\n", key);
+		return 1;
+	}
+	return -1; /* go on */
+}
+
+/* Does a Labels object have KEY, or KEY=VALUE? */
+static bool has_label(const json_t *labels, const char *want)
+{
+	const char *eq = strchr(want, '=');
+	_cleanup_free_ char *key = eq ? xstrndup(want, (size_t)(eq - want)) : xstrdup(want);
+	const char *v = json_get_str(labels, key);
+
+	return v && (!eq || strcmp(v, eq + 1) == 0);
+}
+
+/* Do the filters take something created at created_ns with these labels? */
+static bool filters_take(const struct prune_opts *o, int64_t created_ns, const json_t *labels)
+{
+	if (o->until && created_ns >= o->until)
+		return false;
+	for (size_t i = 0; o->labels && o->labels[i]; i++)
+		if (!has_label(labels, o->labels[i]))
+			return false;
+	for (size_t i = 0; o->nolabels && o->nolabels[i]; i++)
+		if (has_label(labels, o->nolabels[i]))
+			return false;
+	return true;
+}
+
+static bool image_wanted(const struct store_image *img, void *ctx)
+{
+	json_auto_t *cfg = json_loads(img->config, 0, NULL);
+
+	return filters_take(ctx, img->created,
+			    json_object_get(json_object_get(cfg, "config"), "Labels"));
+}
 
 /* Docker's question; true when the user answers yes (or -f). */
 static bool confirm(const struct prune_opts *o, const char *warning)
@@ -42,8 +111,12 @@ static int parse_prune(const char *cmd, int argc, char **argv, struct prune_opts
 		case 'a':
 			o->all = true;
 			break;
-		case 'F':
-			return cli_usage_error(cmd, "NEEDSWORK: --filter is not supported yet");
+		case 'F': {
+			int r = add_filter(cmd, o, optarg);
+			if (r >= 0)
+				return r;
+			break;
+		}
 		case 'V':
 			break; /* volumes: none yet */
 		case 'h':
@@ -59,7 +132,7 @@ static int parse_prune(const char *cmd, int argc, char **argv, struct prune_opts
 }
 
 /* Removes the stopped containers; adds the space their layers took. */
-static int prune_containers(struct store *s, long long *reclaimed)
+static int prune_containers(struct store *s, const struct prune_opts *o, long long *reclaimed)
 {
 	_cleanup_error_ struct berth_error *err = NULL;
 	struct store_container **list = NULL;
@@ -72,7 +145,9 @@ static int prune_containers(struct store *s, long long *reclaimed)
 		_cleanup_free_ char *upper = NULL;
 		long long size;
 
-		if (container_is_running(list[i]))
+		json_auto_t *labels = json_loads(list[i]->labels ? list[i]->labels : "{}", 0, NULL);
+
+		if (container_is_running(list[i]) || !filters_take(o, list[i]->created, labels))
 			continue;
 		upper = xasprintf("%s/containers/%s/diff", s->root, list[i]->id);
 		size = fs_tree_size(upper);
@@ -99,14 +174,14 @@ static long long image_space(const struct store *s)
 	return fs_tree_size(layers) + fs_tree_size(blobs);
 }
 
-static int prune_images(struct store *s, bool all, long long *reclaimed)
+static int prune_images(struct store *s, struct prune_opts *o, long long *reclaimed)
 {
 	_cleanup_error_ struct berth_error *err = NULL;
 	struct image_remove_result res = {0};
 	long long before = image_space(s);
 	int r = 0;
 
-	if (image_prune(s, all, &res, &err) < 0)
+	if (image_prune(s, o->all, image_wanted, o, &res, &err) < 0)
 		r = cli_report(err);
 	if (res.untagged || res.deleted) {
 		puts("Deleted Images:");
@@ -132,12 +207,14 @@ static void print_reclaimed(long long bytes)
 int cmd_container_prune(int argc, char **argv)
 {
 	_cleanup_(store_closep) struct store *s = NULL;
-	struct prune_opts o = {0};
+	_cleanup_(prune_opts_release) struct prune_opts o = {0};
 	long long reclaimed = 0;
-	int r = parse_prune("container prune", argc, argv, &o,
-			    "Usage:  berth container prune [OPTIONS]\n\n"
-			    "Remove all stopped containers\n\nOptions:\n"
-			    "  -f, --force   Do not prompt for confirmation");
+	int r = parse_prune(
+		"container prune", argc, argv, &o,
+		"Usage:  berth container prune [OPTIONS]\n\n"
+		"Remove all stopped containers\n\nOptions:\n"
+		"      --filter filter   Provide filter values (e.g. \"until=<timestamp>\")\n"
+		"  -f, --force           Do not prompt for confirmation");
 
 	if (r >= 0)
 		return r;
@@ -145,7 +222,7 @@ int cmd_container_prune(int argc, char **argv)
 		return 0;
 	if (!(s = cli_open_store()))
 		return EXIT_ENGINE;
-	r = prune_containers(s, &reclaimed);
+	r = prune_containers(s, &o, &reclaimed);
 	print_reclaimed(reclaimed);
 	return r;
 }
@@ -153,13 +230,15 @@ int cmd_container_prune(int argc, char **argv)
 int cmd_image_prune(int argc, char **argv)
 {
 	_cleanup_(store_closep) struct store *s = NULL;
-	struct prune_opts o = {0};
+	_cleanup_(prune_opts_release) struct prune_opts o = {0};
 	long long reclaimed = 0;
-	int r = parse_prune("image prune", argc, argv, &o,
-			    "Usage:  berth image prune [OPTIONS]\n\n"
-			    "Remove unused images\n\nOptions:\n"
-			    "  -a, --all     Remove all unused images, not just dangling ones\n"
-			    "  -f, --force   Do not prompt for confirmation");
+	int r = parse_prune(
+		"image prune", argc, argv, &o,
+		"Usage:  berth image prune [OPTIONS]\n\n"
+		"Remove unused images\n\nOptions:\n"
+		"  -a, --all             Remove all unused images, not just dangling ones\n"
+		"      --filter filter   Provide filter values (e.g. \"until=<timestamp>\")\n"
+		"  -f, --force           Do not prompt for confirmation");
 
 	if (r >= 0)
 		return r;
@@ -169,7 +248,7 @@ int cmd_image_prune(int argc, char **argv)
 		return 0;
 	if (!(s = cli_open_store()))
 		return EXIT_ENGINE;
-	r = prune_images(s, o.all, &reclaimed);
+	r = prune_images(s, &o, &reclaimed);
 	print_reclaimed(reclaimed);
 	return r;
 }
@@ -178,14 +257,16 @@ int cmd_system_prune(int argc, char **argv)
 {
 	_cleanup_(store_closep) struct store *s = NULL;
 	_cleanup_free_ char *warning = NULL;
-	struct prune_opts o = {0};
+	_cleanup_(prune_opts_release) struct prune_opts o = {0};
 	long long reclaimed = 0;
-	int r = parse_prune("system prune", argc, argv, &o,
-			    "Usage:  berth system prune [OPTIONS]\n\n"
-			    "Remove unused data\n\nOptions:\n"
-			    "  -a, --all     Remove all unused images not just dangling ones\n"
-			    "  -f, --force   Do not prompt for confirmation\n"
-			    "      --volumes Prune anonymous volumes");
+	int r = parse_prune(
+		"system prune", argc, argv, &o,
+		"Usage:  berth system prune [OPTIONS]\n\n"
+		"Remove unused data\n\nOptions:\n"
+		"  -a, --all             Remove all unused images not just dangling ones\n"
+		"      --filter filter   Provide filter values (e.g. \"label=<key>=<value>\")\n"
+		"  -f, --force           Do not prompt for confirmation\n"
+		"      --volumes         Prune anonymous volumes");
 
 	if (r >= 0)
 		return r;
@@ -198,9 +279,9 @@ int cmd_system_prune(int argc, char **argv)
 		return 0;
 	if (!(s = cli_open_store()))
 		return EXIT_ENGINE;
-	r = prune_containers(s, &reclaimed);
+	r = prune_containers(s, &o, &reclaimed);
 	if (r == 0)
-		r = prune_images(s, o.all, &reclaimed);
+		r = prune_images(s, &o, &reclaimed);
 	print_reclaimed(reclaimed);
 	return r;
 }

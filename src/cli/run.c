@@ -32,6 +32,7 @@ enum {
 	OPT_DETACH_KEYS,
 	OPT_LOG_DRIVER,
 	OPT_LOG_OPT,
+	OPT_LABEL_FILE,
 };
 
 static const struct option run_longopts[] = {
@@ -66,6 +67,8 @@ static const struct option run_longopts[] = {
 	{"detach-keys", required_argument, NULL, OPT_DETACH_KEYS},
 	{"log-driver", required_argument, NULL, OPT_LOG_DRIVER},
 	{"log-opt", required_argument, NULL, OPT_LOG_OPT},
+	{"label", required_argument, NULL, 'l'},
+	{"label-file", required_argument, NULL, OPT_LABEL_FILE},
 	{"help", no_argument, NULL, 'H'},
 	{NULL, 0, NULL, 0},
 };
@@ -97,6 +100,21 @@ static void add_env(void *ctx, const char *e)
 	if (entry)
 		append(o->cfg, "Env", json_string(entry));
 	free(entry);
+}
+
+/* -l KEY[=VALUE] and the lines of --label-file: Config.Labels. */
+static void add_label(void *ctx, const char *l)
+{
+	struct run_opts *o = ctx;
+	const char *eq = strchr(l, '=');
+	_cleanup_free_ char *key = eq ? xstrndup(l, (size_t)(eq - l)) : xstrdup(l);
+	json_t *labels = json_object_get(o->cfg, "Labels");
+
+	if (!json_is_object(labels)) {
+		labels = json_object();
+		json_object_set_new(o->cfg, "Labels", labels);
+	}
+	json_object_set_new(labels, key, json_string(eq ? eq + 1 : ""));
 }
 
 static int set_size(struct run_opts *o, const char *key, const char *flag, const char *v)
@@ -270,6 +288,11 @@ static int parse_opt(struct run_opts *o, const char *cmd, int c, char **argv)
 		break;
 	case OPT_ENV_FILE:
 		return cli_env_file(cmd, optarg, add_env, o);
+	case 'l':
+		add_label(o, optarg);
+		break;
+	case OPT_LABEL_FILE:
+		return cli_env_file(cmd, optarg, add_label, o);
 	case 'w':
 		json_object_set_new(o->cfg, "WorkingDir", json_string(optarg));
 		break;
@@ -368,7 +391,7 @@ static int parse_run(struct run_opts *o, const char *cmd, int argc, char **argv)
 	o->cfg = json_object_get(o->config, "Config");
 	o->hc = json_object_get(o->config, "HostConfig");
 	o->sig_proxy = true;
-	while ((c = getopt_long(argc, argv, "+dite:w:u:h:m:c:", run_longopts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "+dite:w:u:h:m:c:l:", run_longopts, NULL)) != -1)
 		if (parse_opt(o, cmd, c, argv) != 0)
 			return -EXIT_ENGINE;
 	if (optind >= argc) {

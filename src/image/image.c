@@ -370,8 +370,8 @@ fail:
  * One round of prune: removes the images that no container uses and no image
  * was made on (dangling ones only, untagged, unless all). Returns how many.
  */
-static int prune_round(struct store *s, bool all, struct image_remove_result *res,
-		       struct berth_error **err)
+static int prune_round(struct store *s, bool all, image_prune_filter_fn *want, void *ctx,
+		       struct image_remove_result *res, struct berth_error **err)
 {
 	struct store_image **list = NULL;
 	int removed = 0;
@@ -383,7 +383,8 @@ static int prune_round(struct store *s, bool all, struct image_remove_result *re
 		int users = store_image_users(s, list[i]->id, NULL);
 		int children = image_children(s, list[i], NULL);
 
-		if (users != 0 || children != 0 || (!all && list[i]->tags[0]))
+		if (users != 0 || children != 0 || (!all && list[i]->tags[0]) ||
+		    (want && !want(list[i], ctx)))
 			continue;
 		if (image_remove(s, list[i]->id, true, res, &e) == 0)
 			removed++;
@@ -392,13 +393,13 @@ static int prune_round(struct store *s, bool all, struct image_remove_result *re
 	return removed;
 }
 
-int image_prune(struct store *s, bool all, struct image_remove_result *res,
-		struct berth_error **err)
+int image_prune(struct store *s, bool all, image_prune_filter_fn *want, void *ctx,
+		struct image_remove_result *res, struct berth_error **err)
 {
 	int r;
 
 	/* a parent becomes removable once its children are gone */
-	while ((r = prune_round(s, all, res, err)) > 0)
+	while ((r = prune_round(s, all, want, ctx, res, err)) > 0)
 		;
 	return r;
 }

@@ -48,10 +48,12 @@ int image_remove(struct store *s, const char *what, bool force, struct image_rem
 
 /*
  * docker image prune: removes dangling images (untagged, not a parent), or with
- * all every image no container uses, parents after their children.
+ * all every image no container uses, parents after their children; of those,
+ * only the ones want(img, ctx) accepts (--filter), when want is not NULL.
  */
-int image_prune(struct store *s, bool all, struct image_remove_result *res,
-		struct berth_error **err);
+typedef bool image_prune_filter_fn(const struct store_image *img, void *ctx);
+int image_prune(struct store *s, bool all, image_prune_filter_fn *want, void *ctx,
+		struct image_remove_result *res, struct berth_error **err);
 
 /* The number of images made on top of img (its layers a proper prefix of theirs). */
 int image_children(struct store *s, const struct store_image *img, struct berth_error **err);

@@ -131,3 +131,31 @@ setup() {
 	run_berth rmi "$img"
 	run_berth rm "$c"
 }
+
+@test "prune --filter: label, label!=, until; a bad filter refused" {
+	local keep drop img
+	keep=$(random_name keep) drop=$(random_name drop) img=$(random_name lbl)
+	run_berth run --name "$keep" --label keep=yes -l other busybox true
+	run_berth run --name "$drop" busybox true
+	run_berth inspect -f '{{json .Config.Labels}}' "$keep"
+	assert "$output" == '{"keep":"yes","other":""}' "run -l and --label"
+	run_berth container prune -f --filter until=1h
+	assert "$output" !~ "$("$BERTH" inspect -f '{{.Id}}' "$drop")" "until=1h: both are newer"
+	run_berth container prune -f --filter 'label!=keep'
+	run_berth ps -a --format '{{.Names}}' --filter "name=$drop"
+	assert "$output" == "" "label!=keep: the unlabelled one went"
+	run_berth ps -a --format '{{.Names}}' --filter "name=$keep"
+	assert "$output" == "$keep" "the labelled one stays"
+	run_berth container prune -f --filter label=keep=yes
+	run_berth ps -a --format '{{.Names}}' --filter "name=$keep"
+	assert "$output" == "" "label=keep=yes took it"
+	run_berth import -c 'LABEL tier=test' "$BUSYBOX_TAR" "$img"
+	run_berth image prune -a -f --filter until=10m --filter label=tier=test
+	assert "$output" !~ "untagged: $img" "until=10m: too new to go"
+	run_berth image prune -a -f --filter label=tier=test
+	assert "$output" =~ "untagged: $img:latest" "label=tier=test took it"
+	run_berth images -q busybox
+	assert "$output" != "" "busybox, without the label, stays"
+	run_berth 1 image prune -f --filter bogus=1
+	assert "$output" =~ "invalid filter 'bogus'" "Docker's message"
+}
