@@ -44,6 +44,9 @@ void cli_tabwrite(const char *text);
 int cli_format_rows(const char *format, json_t *const *rows, size_t n, const json_t *headers,
 		    template_method_fn *method, void *userdata, struct berth_error **err);
 
+/* ps.c: the row ps prints of a container (its fields as ps's --format has them; Size ""). */
+json_t *cli_ps_row(struct store *s, const struct store_container *c, bool no_trunc);
+
 /* env.c: -e KEY=VALUE, or -e KEY taking our value (NULL when we have none). */
 char *cli_env_entry(const char *e);
 /* env.c: --env-file: add(ctx, entry) for each entry; a usage error (125) when unreadable. */
@@ -71,6 +74,8 @@ int cmd_export(int argc, char **argv);
 /* prune.c */
 int cmd_image_prune(int argc, char **argv);
 int cmd_system_prune(int argc, char **argv);
+/* df.c */
+int cmd_system_df(int argc, char **argv);
 /* images-tree.c: images --tree / --graph (IMAGE: only its ancestry), image dockerfile */
 int cli_images_tree(struct store *s, const char *image, bool graph, bool no_trunc);
 int cmd_image_dockerfile(int argc, char **argv);

@@ -1,4 +1,5 @@
 /* Image verbs: import, images, rmi. */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 
@@ -63,14 +64,9 @@ int cmd_import(int argc, char **argv)
 	return 0;
 }
 
-/* Does the image row (its familiar name and tag) match the images REPO[:TAG] argument? */
-static bool image_matches(const struct image_ref *want, bool want_tag, const struct image_ref *r)
-{
-	return strcmp(want->domain, r->domain) == 0 && strcmp(want->path, r->path) == 0 &&
-	       (!want_tag || (r->tag && strcmp(want->tag, r->tag) == 0));
-}
-
 #define IMAGES_DEFAULT "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+#define IMAGES_DIGESTS                                                                             \
+	"table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
 
 /* One row of images: an image under one of its references (or <none>). */
 static json_t *image_row(const struct store_image *img, const struct image_ref *r, bool no_trunc)
@@ -85,6 +81,7 @@ static json_t *image_row(const struct store_image *img, const struct image_ref *
 	format_human_size((double)img->size, size, sizeof(size));
 	gmtime_r(&sec, &tm);
 	strftime(created_at, sizeof(created_at), "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
+	/* no registry digests yet: Docker's <none> for images without RepoDigests */
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Repository", repo, "Tag",
 			 r && r->tag ? r->tag : "<none>", "Digest",
 			 r && r->digest ? r->digest : "<none>", "ID", id, "CreatedSince", created,
@@ -93,13 +90,33 @@ static json_t *image_row(const struct store_image *img, const struct image_ref *
 }
 
 struct images_opts {
-	bool quiet, no_trunc, tree, graph;
+	bool quiet, all, digests, no_trunc, tree, graph;
 	const char *format;
+	json_t *filters; /* key → [values], as the Engine API takes them */
 };
 
-static int list_images(struct store *s, const char *filter, const struct images_opts *o)
+/* The rows of the listed images: one per tag, or one <none> row. */
+static json_t **image_rows(struct store_image *const *imgs, bool no_trunc, size_t *n)
 {
-	_cleanup_(image_ref_freep) struct image_ref *want = NULL;
+	json_t **rows = NULL;
+
+	*n = 0;
+	for (size_t i = 0; imgs[i]; i++) {
+		rows = xrealloc(rows, (*n + strv_len(imgs[i]->tags) + 1) * sizeof(*rows));
+		if (!imgs[i]->tags[0])
+			rows[(*n)++] = image_row(imgs[i], NULL, no_trunc);
+		for (size_t j = 0; imgs[i]->tags[j]; j++) {
+			_cleanup_(image_ref_freep) struct image_ref *ref =
+				image_ref_parse(imgs[i]->tags[j], NULL);
+			if (ref)
+				rows[(*n)++] = image_row(imgs[i], ref, no_trunc);
+		}
+	}
+	return rows;
+}
+
+static int list_images(struct store *s, const struct images_opts *o)
+{
 	_cleanup_error_ struct berth_error *err = NULL;
 	struct store_image **imgs = NULL;
 	json_auto_t *headers =
@@ -107,32 +124,20 @@ static int list_images(struct store *s, const char *filter, const struct images_
 			  "REPOSITORY", "Tag", "TAG", "Digest", "DIGEST", "ID", "IMAGE ID",
 			  "CreatedSince", "CREATED", "CreatedAt", "CREATED AT", "Size", "SIZE",
 			  "VirtualSize", "VIRTUAL SIZE", "Containers", "CONTAINERS");
-	json_t **rows = NULL;
+	const char *format = o->format && *o->format ? o->format
+			     : o->digests	     ? IMAGES_DIGESTS
+						     : IMAGES_DEFAULT;
+	json_t **rows;
 	size_t n = 0;
 	int r = 0;
 
-	if (filter && !(want = image_ref_parse(filter, &err)))
+	if (image_list(s, o->all, o->filters, &imgs, &err) < 0)
 		return cli_report(err);
-	if (store_image_list(s, &imgs, &err) < 0)
-		return cli_report(err);
-	for (size_t i = 0; imgs[i]; i++) {
-		rows = xrealloc(rows, (n + strv_len(imgs[i]->tags) + 1) * sizeof(*rows));
-		if (!imgs[i]->tags[0] && !want)
-			rows[n++] = image_row(imgs[i], NULL, o->no_trunc);
-		for (size_t j = 0; imgs[i]->tags[j]; j++) {
-			_cleanup_(image_ref_freep) struct image_ref *ref =
-				image_ref_parse(imgs[i]->tags[j], NULL);
-			if (!ref ||
-			    (want && !image_matches(want, strchr(filter, ':') != NULL, ref)))
-				continue;
-			rows[n++] = image_row(imgs[i], ref, o->no_trunc);
-		}
-	}
+	rows = image_rows(imgs, o->no_trunc, &n);
 	if (o->quiet) {
 		for (size_t i = 0; i < n; i++)
 			puts(json_string_value(json_object_get(rows[i], "ID")));
-	} else if (cli_format_rows(o->format && *o->format ? o->format : IMAGES_DEFAULT, rows, n,
-				   headers, NULL, NULL, &err) < 0) {
+	} else if (cli_format_rows(format, rows, n, headers, NULL, NULL, &err) < 0) {
 		fprintf(stderr, "%s\n", err->msg);
 		r = 1;
 	}
@@ -143,40 +148,85 @@ static int list_images(struct store *s, const char *filter, const struct images_
 	return r;
 }
 
-int cmd_images(int argc, char **argv)
+/* A copy of s[0..len) without the spaces around it. */
+static char *trimmed(const char *s, size_t len)
+{
+	while (len && isspace((unsigned char)*s))
+		s++, len--;
+	while (len && isspace((unsigned char)s[len - 1]))
+		len--;
+	return xstrndup(s, len);
+}
+
+/* -f KEY=VALUE: Docker's CLI trims both and lowercases the key. */
+static int add_filter(json_t *filters, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	_cleanup_free_ char *key = NULL, *value = NULL;
+	json_t *list;
+
+	if (!eq)
+		return cli_usage_error("images",
+				       "invalid argument \"%s\" for \"-f, --filter\" flag: bad "
+				       "format of filter (expected name=value)",
+				       arg);
+	key = trimmed(arg, (size_t)(eq - arg));
+	value = trimmed(eq + 1, strlen(eq + 1));
+	for (char *k = key; *k; k++)
+		*k = (char)tolower((unsigned char)*k);
+	if (!(list = json_object_get(filters, key))) {
+		list = json_array();
+		json_object_set_new(filters, key, list);
+	}
+	json_array_append_new(list, json_string(value));
+	return 0;
+}
+
+static int parse_images(int argc, char **argv, struct images_opts *o)
 {
 	static const struct option longopts[] = {
 		{"quiet", no_argument, NULL, 'q'},    {"all", no_argument, NULL, 'a'},
+		{"digests", no_argument, NULL, 'D'},  {"filter", required_argument, NULL, 'f'},
 		{"no-trunc", no_argument, NULL, 'T'}, {"format", required_argument, NULL, 'F'},
 		{"tree", no_argument, NULL, 't'},     {"graph", no_argument, NULL, 'G'},
 		{"help", no_argument, NULL, 'h'},     {NULL, 0, NULL, 0},
 	};
-	_cleanup_(store_closep) struct store *s = NULL;
-	struct images_opts o = {0};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+qah", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+qaf:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'q':
-			o.quiet = true;
+			o->quiet = true;
 			break;
 		case 'a':
+			o->all = true;
+			break;
+		case 'D':
+			o->digests = true;
+			break;
+		case 'f':
+			if (add_filter(o->filters, optarg) != 0)
+				return EXIT_ENGINE;
 			break;
 		case 'T':
-			o.no_trunc = true;
+			o->no_trunc = true;
 			break;
 		case 'F':
-			o.format = optarg;
+			o->format = optarg;
 			break;
 		case 't':
-			o.tree = true;
+			o->tree = true;
 			break;
 		case 'G':
-			o.graph = true;
+			o->graph = true;
 			break;
 		case 'h':
 			puts("Usage:  berth images [OPTIONS] [REPOSITORY[:TAG]]\n\nList images\n\n"
-			     "Options:\n  -a, --all             Show all images\n"
+			     "Options:\n"
+			     "  -a, --all             Show all images (default hides intermediate "
+			     "images)\n"
+			     "      --digests         Show digests\n"
+			     "  -f, --filter filter   Filter output based on conditions provided\n"
 			     "      --format string   Format output using a custom template\n"
 			     "      --graph           Output the layer tree in Graphviz DOT\n"
 			     "      --no-trunc        Don't truncate output\n"
@@ -189,14 +239,32 @@ int cmd_images(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return cli_usage_error("images", "\"images\" requires at most 1 argument.");
-	if (o.tree && o.graph)
+	if (o->tree && o->graph)
 		return cli_usage_error("images", "--tree and --graph cannot be used together");
+	return -1; /* go on */
+}
+
+int cmd_images(int argc, char **argv)
+{
+	_cleanup_(store_closep) struct store *s = NULL;
+	json_auto_t *filters = json_object();
+	struct images_opts o = {.filters = filters};
+	_cleanup_free_ char *reference = NULL;
+	const char *name;
+	int r = parse_images(argc, argv, &o);
+
+	if (r >= 0)
+		return r;
+	name = optind < argc ? argv[optind] : NULL;
 	s = cli_open_store();
 	if (!s)
 		return EXIT_ENGINE;
 	if (o.tree || o.graph)
-		return cli_images_tree(s, optind < argc ? argv[optind] : NULL, o.graph, o.no_trunc);
-	return list_images(s, optind < argc ? argv[optind] : NULL, &o);
+		return cli_images_tree(s, name, o.graph, o.no_trunc);
+	/* as Docker's CLI: the argument is one more reference filter */
+	if (name && add_filter(filters, (reference = xasprintf("reference=%s", name))) != 0)
+		return EXIT_ENGINE;
+	return list_images(s, &o);
 }
 
 int cmd_rmi(int argc, char **argv)

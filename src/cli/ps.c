@@ -213,6 +213,14 @@ static json_t *row_of(struct store *s, const struct store_container *c, const st
 	return row;
 }
 
+json_t *cli_ps_row(struct store *s, const struct store_container *c, bool no_trunc)
+{
+	json_auto_t *labels = json_object();
+	struct ps_opts o = {.no_trunc = no_trunc, .labels = labels};
+
+	return row_of(s, c, &o);
+}
+
 /* {{.Label "key"}} of a ps row */
 static int row_method(void *userdata, const char *name, const json_t *receiver, json_t *const *args,
 		      size_t nargs, json_t **result, struct berth_error **err)

@@ -261,17 +261,6 @@ static int check_users(struct store *s, const struct store_image *img, bool forc
 	return 0;
 }
 
-/* Is a's layer list a proper prefix of b's (b was made on top of a)? */
-static bool is_parent_of(const struct store_image *a, const struct store_image *b)
-{
-	size_t i;
-
-	for (i = 0; a->layers[i]; i++)
-		if (!b->layers[i] || strcmp(a->layers[i], b->layers[i]) != 0)
-			return false;
-	return b->layers[i] != NULL;
-}
-
 int image_children(struct store *s, const struct store_image *img, struct berth_error **err)
 {
 	struct store_image **all = NULL;
@@ -280,7 +269,7 @@ int image_children(struct store *s, const struct store_image *img, struct berth_
 	if (store_image_list(s, &all, err) < 0)
 		return -1;
 	for (size_t i = 0; all[i]; i++)
-		n += strcmp(all[i]->id, img->id) != 0 && is_parent_of(img, all[i]);
+		n += strcmp(all[i]->id, img->id) != 0 && image_is_parent_of(img, all[i]);
 	store_image_list_free(all);
 	return n;
 }
@@ -297,7 +286,7 @@ static void remove_untagged_parents(struct store *s, const struct store_image *g
 	if (store_image_list(s, &all, NULL) < 0)
 		return;
 	for (size_t i = 0; all[i]; i++)
-		if (is_parent_of(all[i], gone) &&
+		if (image_is_parent_of(all[i], gone) &&
 		    (!parent || strv_len(all[i]->layers) > strv_len(parent->layers)))
 			parent = all[i];
 	if (parent && !parent->tags[0] && store_image_users(s, parent->id, NULL) == 0 &&

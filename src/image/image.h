@@ -57,6 +57,39 @@ int image_prune(struct store *s, bool all, image_prune_filter_fn *want, void *ct
 
 /* The number of images made on top of img (its layers a proper prefix of theirs). */
 int image_children(struct store *s, const struct store_image *img, struct berth_error **err);
+/* Was b made on top of a (a's layers a proper prefix of b's)? */
+bool image_is_parent_of(const struct store_image *a, const struct store_image *b);
+
+/*
+ * docker images (list.c): the images a listing shows, newest first, each with
+ * only the tags the reference filter lets through (none: listed as <none>).
+ * Untagged images with children (intermediate images) only when all.
+ * filters (NULL for none) maps a key to an array of values, as the Engine API
+ * takes them: dangling=true|false, reference=GLOB (Docker's FamiliarMatch on
+ * "repo:tag" and "repo"), before=IMAGE and since=IMAGE (by creation time),
+ * label=KEY[=VALUE]. Values of one key are alternatives (label's must all
+ * hold, as Docker's), keys must all match. Errors in Docker's words:
+ * "invalid filter 'KEY'", "invalid filter 'dangling=[x]'" (BERTH_ERR_INVALID),
+ * "No such image: x". Free *out with store_image_list_free().
+ */
+int image_list(struct store *s, bool all, const json_t *filters, struct store_image ***out,
+	       struct berth_error **err);
+
+/* What images take on disk (system df, list.c). */
+struct image_usage {
+	struct store_image *img; /* an image `images` lists (no intermediate images) */
+	long long shared;	 /* bytes of its layers other listed images have too */
+	int containers;		 /* containers made from it */
+};
+struct image_disk_usage {
+	struct image_usage *images; /* newest first */
+	size_t n;
+	long long size;	       /* every image's layers, each counted once */
+	long long reclaimable; /* bytes of the layers no container's image has */
+	int active;	       /* listed images with containers */
+};
+int image_disk_usage(struct store *s, struct image_disk_usage *du, struct berth_error **err);
+void image_disk_usage_release(struct image_disk_usage *du);
 
 /* docker inspect's JSON object of an image (inspect.c). */
 json_t *image_inspect(struct store *s, const struct store_image *img, struct berth_error **err);
