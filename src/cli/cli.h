@@ -76,6 +76,8 @@ int cmd_image_prune(int argc, char **argv);
 int cmd_system_prune(int argc, char **argv);
 /* df.c */
 int cmd_system_df(int argc, char **argv);
+/* check.c */
+int cmd_system_check(int argc, char **argv);
 /* images-tree.c: images --tree / --graph (IMAGE: only its ancestry), image dockerfile */
 int cli_images_tree(struct store *s, const char *image, bool graph, bool no_trunc);
 int cmd_image_dockerfile(int argc, char **argv);

@@ -2,11 +2,14 @@
 #define LOG_DOMAIN "container"
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "config.h"
 #include "container/container.h"
+#include "image/check.h"
 #include "image/image.h"
 #include "image/layer.h"
 #include "image/ref.h"
@@ -27,7 +30,7 @@ static int layer_from_upper(struct store *s, const char *upper, struct image_lay
 			    struct berth_error **err)
 {
 	int p[2], status, r;
-	pid_t pid;
+	pid_t parent = getpid(), pid;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return berth_error_set(err, errno, "pipe");
@@ -45,6 +48,9 @@ static int layer_from_upper(struct store *s, const char *upper, struct image_lay
 		uint64_t size;
 
 		close(p[0]);
+		/* a commit killed midway takes its writer along */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(1);
 		if (dirfd < 0 || tarw_add_tree(tw, dirfd, "", TARW_OVERLAY, &e) < 0 ||
 		    tarw_finish(tw, digest, &size, &e) < 0) {
 			log_error("cannot archive '%s': %s", upper, e ? e->msg : strerror(errno));
@@ -134,6 +140,7 @@ int container_commit(struct store *s, const char *what, const struct container_c
 	_cleanup_(store_container_freep) struct store_container *c = container_find(s, what, err);
 	_cleanup_(store_image_freep) struct store_image *parent = NULL;
 	_cleanup_free_ char *upper = NULL, *text = NULL, *cblob = NULL;
+	_cleanup_close_ int lock = -EBADF;
 	json_auto_t *pcfg = NULL, *ccfg = NULL, *cfg = NULL;
 	struct image_layer_tmp l = {0};
 	char chain[SHA256_DIGEST_LEN], id[SHA256_DIGEST_LEN];
@@ -175,7 +182,8 @@ int container_commit(struct store *s, const char *what, const struct container_c
 	n = strv_len(parent->layers);
 	image_chain_id(n ? parent->layers[n - 1] : NULL, l.res.diff_id, chain);
 	cblob = image_blob_path(s, id);
-	if (fs_write_atomic(cblob, text, strlen(text), 0600, err) < 0 ||
+	lock = image_write_lock(s, err);
+	if (lock < 0 || fs_write_atomic(cblob, text, strlen(text), 0600, err) < 0 ||
 	    image_layer_commit(s, &l, chain, err) < 0 ||
 	    record_commit(s, parent, id, text, chain, &l, o->ref, err) < 0)
 		goto out;

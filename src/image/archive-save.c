@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "image/archive.h"
+#include "image/check.h"
 #include "image/image.h"
 #include "image/layer.h"
 #include "image/ref.h"
@@ -369,26 +370,33 @@ fail:
 	return -1;
 }
 
-/* Writes the tar to a temporary file beside path, renamed over it at the end. */
+/*
+ * Writes the tar to a temporary file beside path, renamed over it at the end;
+ * registered, for system check to remove it if we are killed first.
+ */
 static int write_tar_file(struct save_ctx *c, const char *path, struct berth_error **err)
 {
 	const char *slash = strrchr(path, '/');
-	_cleanup_free_ char *tmp =
-		slash ? xasprintf("%.*s/.%s.tmp-XXXXXX", (int)(slash - path), path, slash + 1)
-		      : xasprintf(".%s.tmp-XXXXXX", path);
+	_cleanup_free_ char *tmp = slash ? xasprintf("%.*s/.%s.tmp-%d-XXXXXX", (int)(slash - path),
+						     path, slash + 1, (int)getpid())
+					 : xasprintf(".%s.tmp-%d-XXXXXX", path, (int)getpid());
 	_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+	char *marker;
 
 	if (fd < 0)
 		return berth_error_set(err, errno, "create a file beside '%s'", path);
+	marker = image_tmp_register(c->s, tmp);
 	if (write_tar(c, fd, err) < 0)
 		goto fail;
 	if (rename(tmp, path) < 0) {
 		berth_error_set(err, errno, "rename '%s'", tmp);
 		goto fail;
 	}
+	image_tmp_forget(marker);
 	return 0;
 fail:
 	unlink(tmp);
+	image_tmp_forget(marker);
 	return -1;
 }
 
@@ -461,15 +469,17 @@ static int write_dir(struct save_ctx *c, const char *dir, struct berth_error **e
 {
 	_cleanup_free_ char *clean = xstrdup(dir), *tmp = NULL;
 	size_t len = strlen(clean);
-	char *slash;
+	char *slash, *marker;
 
 	while (len > 1 && clean[len - 1] == '/')
 		clean[--len] = '\0';
 	slash = strrchr(clean, '/');
-	tmp = slash ? xasprintf("%.*s/.%s.tmp-XXXXXX", (int)(slash - clean), clean, slash + 1)
-		    : xasprintf(".%s.tmp-XXXXXX", clean);
+	tmp = slash ? xasprintf("%.*s/.%s.tmp-%d-XXXXXX", (int)(slash - clean), clean, slash + 1,
+				(int)getpid())
+		    : xasprintf(".%s.tmp-%d-XXXXXX", clean, (int)getpid());
 	if (!mkdtemp(tmp))
 		return berth_error_set(err, errno, "create a folder beside '%s'", dir);
+	marker = image_tmp_register(c->s, tmp);
 	if (write_layout(c, tmp, err) < 0)
 		goto fail;
 	if (rename(tmp, clean) < 0) {
@@ -480,9 +490,11 @@ static int write_dir(struct save_ctx *c, const char *dir, struct berth_error **e
 				dir);
 		goto fail;
 	}
+	image_tmp_forget(marker);
 	return 0;
 fail:
 	fs_rm_rf(tmp, NULL);
+	image_tmp_forget(marker);
 	return -1;
 }
 

@@ -11,6 +11,7 @@
 
 #include "image/archive-int.h"
 #include "image/archive.h"
+#include "image/check.h"
 #include "image/image.h"
 #include "image/layer.h"
 #include "image/ref.h"
@@ -785,12 +786,13 @@ int image_load(struct store *s, const char *input, int in_fd, struct image_load_
 {
 	_cleanup_free_ char *tmp = xasprintf("%s/tmp", s->root);
 	struct load_ctx c = {.s = s};
+	_cleanup_close_ int lock = -EBADF;
 	int r = -1;
 
 	*res = (struct image_load_result){0};
 	c.src = archive_src_open(input, in_fd, tmp, err);
 	if (!c.src || read_manifests(&c, err) < 0 || read_configs(&c, err) < 0 ||
-	    unpack_layers(&c, err) < 0)
+	    unpack_layers(&c, err) < 0 || (lock = image_write_lock(s, err)) < 0)
 		goto out;
 	if (commit_files(&c, err) < 0 || record_all(&c, res, err) < 0) {
 		undo_files(&c);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "image/check.h"
 #include "image/image.h"
 #include "image/layer.h"
 #include "image/ref.h"
@@ -147,7 +148,7 @@ int image_import(struct store *s, const struct image_import_opts *o, char **id,
 		 struct berth_error **err)
 {
 	struct image_layer_tmp l = {0};
-	_cleanup_close_ int in_fd = -EBADF;
+	_cleanup_close_ int in_fd = -EBADF, lock = -EBADF;
 	_cleanup_free_ char *text = NULL, *cblob = NULL;
 	json_auto_t *cfg = NULL;
 	char digest[SHA256_DIGEST_LEN];
@@ -172,7 +173,8 @@ int image_import(struct store *s, const struct image_import_opts *o, char **id,
 	text = json_compact(cfg);
 	sha256_of(text, strlen(text), digest);
 	cblob = image_blob_path(s, digest);
-	if (fs_write_atomic(cblob, text, strlen(text), 0600, err) < 0 ||
+	lock = image_write_lock(s, err);
+	if (lock < 0 || fs_write_atomic(cblob, text, strlen(text), 0600, err) < 0 ||
 	    image_layer_commit(s, &l, l.res.diff_id, err) < 0)
 		goto out;
 	layers[0] = l.res.diff_id;
@@ -298,7 +300,10 @@ static void remove_untagged_parents(struct store *s, const struct store_image *g
 int image_remove(struct store *s, const char *what, bool force, struct image_remove_result *res,
 		 struct berth_error **err)
 {
-	_cleanup_(store_image_freep) struct store_image *img = image_lookup(s, what, err);
+	/* held until its layers and blobs are gone, so that system check sees none half removed */
+	_cleanup_close_ int lock = image_write_lock(s, err);
+	_cleanup_(store_image_freep) struct store_image *img =
+		lock < 0 ? NULL : image_lookup(s, what, err);
 	_cleanup_(image_ref_freep) struct image_ref *ref = NULL;
 	_cleanup_free_ char *key = NULL, *cblob = NULL;
 	bool by_tag = false;

@@ -471,6 +471,49 @@ int store_layer_delete(struct store *s, const char *chain_id, struct berth_error
 	return exec_stmt(s, st, "delete layer", err);
 }
 
+void store_layer_list_free(struct store_layer **v)
+{
+	for (size_t i = 0; v && v[i]; i++) {
+		free(v[i]->chain_id);
+		free(v[i]->diff_id);
+		free(v[i]->parent);
+		free(v[i]);
+	}
+	free(v);
+}
+
+int store_layer_list(struct store *s, struct store_layer ***out, struct berth_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st =
+		prepare(s, err, "SELECT chain_id, diff_id, parent, size FROM layers", "");
+	struct store_layer **v = xcalloc(1, sizeof(*v));
+	size_t n = 0;
+	int rc;
+
+	if (!st) {
+		free(v);
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_layer *l = xcalloc(1, sizeof(*l));
+
+		l->chain_id = col_str(st, 0);
+		l->diff_id = col_str(st, 1);
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+			l->parent = col_str(st, 2);
+		l->size = sqlite3_column_int64(st, 3);
+		v = xrealloc(v, (n + 2) * sizeof(*v));
+		v[n++] = l;
+		v[n] = NULL;
+	}
+	if (rc != SQLITE_DONE) {
+		store_layer_list_free(v);
+		return db_error(s, err, "list layers");
+	}
+	*out = v;
+	return 0;
+}
+
 /* Containers */
 
 static const char *const state_names[] = {

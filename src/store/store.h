@@ -92,6 +92,16 @@ bool store_diff_id_used(struct store *s, const char *diff_id);
 /* Layers no image refers to any more (to be removed from disk). */
 int store_layer_unused(struct store *s, char ***chain_ids, struct berth_error **err);
 int store_layer_delete(struct store *s, const char *chain_id, struct berth_error **err);
+/* A layer's record, for system check. */
+struct store_layer {
+	char *chain_id;
+	char *diff_id;
+	char *parent; /* NULL for a bottom layer */
+	long long size;
+};
+/* Every layer. *out is a NULL-terminated array, freed with store_layer_list_free(). */
+int store_layer_list(struct store *s, struct store_layer ***out, struct berth_error **err);
+void store_layer_list_free(struct store_layer **v);
 
 /* Containers. */
 enum store_container_state {

@@ -227,8 +227,7 @@ long long fs_tree_size(const char *path)
 	return fd < 0 ? 0 : tree_size_at(fd);
 }
 
-/* The pid a temporary or trash name carries, or 0. */
-static long owner_pid(const char *name)
+long fs_temp_owner(const char *name)
 {
 	const char *t = strstr(name, "tmp-");
 	char *end;
@@ -246,7 +245,7 @@ void fs_remove_orphans(const char *dir)
 	struct dirent *de;
 
 	while (d && (de = readdir(d))) {
-		long pid = owner_pid(de->d_name);
+		long pid = fs_temp_owner(de->d_name);
 
 		if (pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;

@@ -45,6 +45,8 @@ bool fs_exists(const char *path);
  * fs_remove_orphans() removes the entries of dir whose writer is gone.
  */
 void fs_remove_orphans(const char *dir);
+/* The pid a temporary or trash name carries, or 0 when it carries none. */
+long fs_temp_owner(const char *name);
 
 /*
  * Renames path into trash_dir (made as needed) as "<our pid>-BASENAME", at
