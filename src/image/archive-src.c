@@ -205,9 +205,11 @@ static la_int64_t index_skip(struct archive *a, void *data, la_int64_t request)
 	return request;
 }
 
+/* The index_*() functions take name. */
 static int index_symlink(struct archive_src *src, struct archive_entry *e, const char *entry,
-			 char *name, struct berth_error **err)
+			 char *taken, struct berth_error **err)
 {
+	_cleanup_free_ char *name = taken;
 	const char *target = archive_entry_symlink(e);
 	_cleanup_free_ char *joined = NULL, *clean = NULL;
 	const char *slash = strrchr(name, '/');
@@ -222,14 +224,16 @@ static int index_symlink(struct archive_src *src, struct archive_entry *e, const
 	clean = clean_rel(joined);
 	if (!clean)
 		return invalid_entry(err, entry, "symlink target '%s' escapes the archive", target);
-	index_put(src, &(struct tar_entry){
-			       .name = name, .link = steal_ptr(&clean), .type = ENTRY_SYMLINK});
+	index_put(src, &(struct tar_entry){.name = steal_ptr(&name),
+					   .link = steal_ptr(&clean),
+					   .type = ENTRY_SYMLINK});
 	return 0;
 }
 
-static int index_hardlink(struct archive_src *src, const char *link, const char *entry, char *name,
+static int index_hardlink(struct archive_src *src, const char *link, const char *entry, char *taken,
 			  struct berth_error **err)
 {
+	_cleanup_free_ char *name = taken;
 	_cleanup_free_ char *target = link[0] == '/' ? NULL : clean_rel(link);
 	struct tar_entry *t;
 
@@ -240,8 +244,10 @@ static int index_hardlink(struct archive_src *src, const char *link, const char 
 		return invalid_entry(err, entry,
 				     "hardlink target '%s' is not an earlier file of the archive",
 				     link);
-	index_put(src, &(struct tar_entry){
-			       .name = name, .type = ENTRY_FILE, .off = t->off, .size = t->size});
+	index_put(src, &(struct tar_entry){.name = steal_ptr(&name),
+					   .type = ENTRY_FILE,
+					   .off = t->off,
+					   .size = t->size});
 	return 0;
 }
 
@@ -565,6 +571,19 @@ static int tar_lookup(struct archive_src *src, const char *path, char *clean,
 
 static atomic_bool openat2_missing;
 
+/* openat() of name in fd, never following a symlink: ELOOP for one. -1 and errno. */
+static int open_nofollow(int fd, const char *name, int flags)
+{
+	int r = openat(fd, name, flags | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	/* O_DIRECTORY on a symlink says ENOTDIR */
+	if (r < 0 && errno == ENOTDIR && fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISLNK(st.st_mode))
+		errno = ELOOP;
+	return r;
+}
+
 /* Opens the clean relative path below dirfd, never leaving it. -1 and errno. */
 static int open_beneath(int dirfd, const char *rel)
 {
@@ -590,13 +609,13 @@ static int open_beneath(int dirfd, const char *rel)
 		int next;
 
 		*slash = '\0';
-		next = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		next = open_nofollow(fd, p, O_RDONLY | O_DIRECTORY);
 		closep(&fd);
 		fd = next;
 	}
 	if (fd < 0)
 		return -1;
-	return openat(fd, p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	return open_nofollow(fd, p, O_RDONLY);
 }
 
 static int dir_lookup(struct archive_src *src, const char *path, const char *clean,

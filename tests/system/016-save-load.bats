@@ -509,3 +509,20 @@ PY
 	assert "$status" == "1" "exit code 1"
 	assert "$output" =~ "requested load from stdin, but stdin is empty" "Docker's message"
 }
+
+@test "an OCI folder loads without openat2 too, and its symlinks still cannot lead out" {
+	[[ -x $BERTH_ENOSYS ]] || die "no $BERTH_ENOSYS (ninja -C $BUILD tests/helpers/berth-enosys)"
+	local t=$BATS_TEST_TMPDIR before
+	small_image_archive "$t/dir" oci-dir
+	BERTH="$BERTH_ENOSYS" run_berth openat2 "$BERTH" load -i "$t/dir"
+	assert "$output" =~ "^Loaded image: small-" "loaded with the O_NOFOLLOW walk"
+	run_berth rmi "${output#Loaded image: }"
+	# the blobs moved out of the folder, a symlink in their place
+	mv "$t/dir/blobs" "$t/elsewhere"
+	ln -s "$t/elsewhere" "$t/dir/blobs"
+	bad_load "a folder whose blobs lead out" "$t/dir" "it leads out of the folder"
+	before=$(store_snapshot)
+	BERTH="$BERTH_ENOSYS" run_berth 1 openat2 "$BERTH" load -i "$t/dir"
+	assert "$output" =~ "it leads out of the folder" "refused without openat2 too"
+	assert "$(store_snapshot)" == "$before" "nothing stored"
+}
