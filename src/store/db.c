@@ -7,7 +7,7 @@
 #include "util/log.h"
 #include "util/strutil.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 static const char schema_v1[] =
 	"CREATE TABLE images ("
@@ -38,8 +38,25 @@ static const char schema_v2[] =
 	"ALTER TABLE containers ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';"
 	"ALTER TABLE containers ADD COLUMN network TEXT NOT NULL DEFAULT '';";
 
+/*
+ * v3: networks and their address leases. A lease is unique per network and
+ * address and per network and container: the UNIQUE constraints are what keeps
+ * concurrent starts from sharing an address.
+ */
+static const char schema_v3[] =
+	"CREATE TABLE networks ("
+	"  id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, driver TEXT NOT NULL,"
+	"  bridge TEXT NOT NULL, subnet TEXT NOT NULL, gateway TEXT NOT NULL,"
+	"  created INTEGER NOT NULL, internal INTEGER NOT NULL DEFAULT 0,"
+	"  labels TEXT NOT NULL DEFAULT '{}', options TEXT NOT NULL DEFAULT '{}');"
+	"CREATE TABLE leases ("
+	"  network_id TEXT NOT NULL REFERENCES networks(id), address TEXT NOT NULL,"
+	"  container_id TEXT NOT NULL, endpoint_id TEXT NOT NULL,"
+	"  UNIQUE (network_id, address), UNIQUE (network_id, container_id));"
+	"CREATE INDEX leases_container ON leases(container_id);";
+
 /* migrations[n] takes a store from version n to n + 1. */
-static const char *const migrations[] = {schema_v1, schema_v2};
+static const char *const migrations[] = {schema_v1, schema_v2, schema_v3};
 
 static int db_error(struct store *s, struct berth_error **err, const char *what)
 {
@@ -719,4 +736,217 @@ bool store_container_name_taken(struct store *s, const char *name)
 	_cleanup_stmt_ sqlite3_stmt *st =
 		prepare(s, NULL, "SELECT 1 FROM containers WHERE name = ?", "s", name);
 	return st && sqlite3_step(st) == SQLITE_ROW;
+}
+
+/* Networks */
+
+void store_network_free(struct store_network *n)
+{
+	if (!n)
+		return;
+	free(n->id);
+	free(n->name);
+	free(n->driver);
+	free(n->bridge);
+	free(n->subnet);
+	free(n->gateway);
+	free(n->labels);
+	free(n->options);
+	free(n);
+}
+
+void store_network_list_free(struct store_network **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		store_network_free(v[i]);
+	free(v);
+}
+
+int store_network_add(struct store *s, const struct store_network *n, struct berth_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = prepare(
+		s, err,
+		"INSERT INTO networks(id, name, driver, bridge, subnet, gateway, created, internal,"
+		" labels, options) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"ssssssinss", n->id, n->name, n->driver, n->bridge, n->subnet, n->gateway,
+		n->created, (int)n->internal, n->labels ? n->labels : "{}",
+		n->options ? n->options : "{}");
+
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		if ((sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_CONSTRAINT)
+			return berth_error_setk(err, BERTH_ERR_CONFLICT, 0,
+						"network with name %s already exists", n->name);
+		return db_error(s, err, "add network");
+	}
+	return 0;
+}
+
+#define NETWORK_COLUMNS                                                                            \
+	"id, name, driver, bridge, subnet, gateway, created, internal, labels, options"
+
+static struct store_network *network_from_row(sqlite3_stmt *st)
+{
+	struct store_network *n = xcalloc(1, sizeof(*n));
+
+	n->id = col_str(st, 0);
+	n->name = col_str(st, 1);
+	n->driver = col_str(st, 2);
+	n->bridge = col_str(st, 3);
+	n->subnet = col_str(st, 4);
+	n->gateway = col_str(st, 5);
+	n->created = sqlite3_column_int64(st, 6);
+	n->internal = sqlite3_column_int(st, 7);
+	n->labels = col_str(st, 8);
+	n->options = col_str(st, 9);
+	return n;
+}
+
+struct store_network *store_network_find(struct store *s, const char *what,
+					 struct berth_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	_cleanup_free_ char *pattern = NULL;
+	struct store_network *n;
+
+	/* Docker's order: full ID, then name, then a unique ID prefix. */
+	st = prepare(s, err,
+		     "SELECT " NETWORK_COLUMNS " FROM networks WHERE id = ? OR name = ?"
+		     " ORDER BY id = ? DESC LIMIT 1",
+		     "sss", what, what, what);
+	if (!st)
+		return NULL;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		return network_from_row(st);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (!*what || !str_is_hex(what, strlen(what)))
+		goto not_found;
+	pattern = xasprintf("%s*", what);
+	st = prepare(s, err, "SELECT " NETWORK_COLUMNS " FROM networks WHERE id GLOB ? LIMIT 2",
+		     "s", pattern);
+	if (!st)
+		return NULL;
+	if (sqlite3_step(st) != SQLITE_ROW)
+		goto not_found;
+	n = network_from_row(st);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		store_network_free(n);
+		berth_error_setk(err, BERTH_ERR_INVALID, 0,
+				 "network %s is ambiguous (2 matches found based on ID prefix)",
+				 what);
+		return NULL;
+	}
+	return n;
+not_found:
+	berth_error_setk(err, BERTH_ERR_NOT_FOUND, 0, "network %s not found", what);
+	return NULL;
+}
+
+int store_network_list(struct store *s, struct store_network ***out, struct berth_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st =
+		prepare(s, err, "SELECT " NETWORK_COLUMNS " FROM networks ORDER BY created", "");
+	struct store_network **v;
+	size_t n = 0;
+	int rc;
+
+	if (!st)
+		return -1;
+	v = xcalloc(1, sizeof(*v));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = xrealloc(v, (n + 2) * sizeof(*v));
+		v[n++] = network_from_row(st);
+		v[n] = NULL;
+	}
+	if (rc != SQLITE_DONE) {
+		store_network_list_free(v);
+		return db_error(s, err, "list networks");
+	}
+	*out = v;
+	return 0;
+}
+
+int store_network_delete(struct store *s, const char *id, struct berth_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st =
+		prepare(s, err, "DELETE FROM networks WHERE id = ?", "s", id);
+	return exec_stmt(s, st, "delete network", err);
+}
+
+/* Leases */
+
+void store_lease_free(struct store_lease *l)
+{
+	if (!l)
+		return;
+	free(l->network_id);
+	free(l->address);
+	free(l->container_id);
+	free(l->endpoint_id);
+	free(l);
+}
+
+void store_lease_list_free(struct store_lease **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		store_lease_free(v[i]);
+	free(v);
+}
+
+int store_lease_add(struct store *s, const struct store_lease *l, struct berth_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st =
+		prepare(s, err,
+			"INSERT INTO leases(network_id, address, container_id, endpoint_id)"
+			" VALUES(?, ?, ?, ?)",
+			"ssss", l->network_id, l->address, l->container_id, l->endpoint_id);
+	return exec_stmt(s, st, "add lease", err);
+}
+
+int store_lease_delete(struct store *s, const char *network_id, const char *container_id,
+		       struct berth_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = prepare(s, err,
+						  "DELETE FROM leases WHERE container_id = ?"
+						  " AND (?2 IS NULL OR network_id = ?2)",
+						  "ss", container_id, network_id);
+	return exec_stmt(s, st, "delete lease", err);
+}
+
+/* The leases of a container (container_id) or of a network (network_id); of all when both NULL. */
+int store_lease_list(struct store *s, const char *network_id, const char *container_id,
+		     struct store_lease ***out, struct berth_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = prepare(
+		s, err,
+		"SELECT network_id, address, container_id, endpoint_id FROM leases"
+		" WHERE (?1 IS NULL OR network_id = ?1) AND (?2 IS NULL OR container_id = ?2)"
+		" ORDER BY rowid",
+		"ss", network_id, container_id);
+	struct store_lease **v;
+	size_t n = 0;
+	int rc;
+
+	if (!st)
+		return -1;
+	v = xcalloc(1, sizeof(*v));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_lease *l = xcalloc(1, sizeof(*l));
+
+		l->network_id = col_str(st, 0);
+		l->address = col_str(st, 1);
+		l->container_id = col_str(st, 2);
+		l->endpoint_id = col_str(st, 3);
+		v = xrealloc(v, (n + 2) * sizeof(*v));
+		v[n++] = l;
+		v[n] = NULL;
+	}
+	if (rc != SQLITE_DONE) {
+		store_lease_list_free(v);
+		return db_error(s, err, "list leases");
+	}
+	*out = v;
+	return 0;
 }

@@ -162,6 +162,62 @@ bool store_container_name_taken(struct store *s, const char *name);
 int store_container_rename(struct store *s, const char *id, const char *name,
 			   struct berth_error **err);
 
+/*
+ * Networks (schema v3). The default bridge network is the record named
+ * "bridge", made on first use (net/).
+ */
+struct store_network {
+	char *id;	 /* 64 hex */
+	char *name;	 /* "bridge" */
+	char *driver;	 /* "bridge" */
+	char *bridge;	 /* the Linux bridge: "berth0" */
+	char *subnet;	 /* "172.17.0.0/16" */
+	char *gateway;	 /* "172.17.0.1" */
+	int64_t created; /* ns since the epoch */
+	bool internal;
+	char *labels;  /* JSON object */
+	char *options; /* JSON object: driver options */
+};
+void store_network_free(struct store_network *n);
+static inline void store_network_freep(struct store_network **n)
+{
+	store_network_free(*n);
+	*n = NULL;
+}
+void store_network_list_free(struct store_network **v);
+/* Inserts a network; a taken name fails with BERTH_ERR_CONFLICT. */
+int store_network_add(struct store *s, const struct store_network *n, struct berth_error **err);
+/* By full ID, name or unique ID prefix; NULL and BERTH_ERR_NOT_FOUND when none. */
+struct store_network *store_network_find(struct store *s, const char *what,
+					 struct berth_error **err);
+/* Every network, oldest first; *out is NULL-terminated. */
+int store_network_list(struct store *s, struct store_network ***out, struct berth_error **err);
+int store_network_delete(struct store *s, const char *id, struct berth_error **err);
+
+/*
+ * An address of a network leased to a container. Adding one that is taken
+ * (the address, or a second lease of the container on the network) fails with
+ * BERTH_ERR_CONFLICT: allocate inside store_begin()/store_commit().
+ */
+struct store_lease {
+	char *network_id;
+	char *address; /* "172.17.0.2" */
+	char *container_id;
+	char *endpoint_id; /* 64 hex, inspect's EndpointID */
+};
+void store_lease_free(struct store_lease *l);
+void store_lease_list_free(struct store_lease **v);
+int store_lease_add(struct store *s, const struct store_lease *l, struct berth_error **err);
+/* Deletes the container's lease on network_id, or all its leases when network_id is NULL. */
+int store_lease_delete(struct store *s, const char *network_id, const char *container_id,
+		       struct berth_error **err);
+/*
+ * Leases of a network (network_id) and/or of a container (container_id); NULL
+ * matches any. *out is NULL-terminated, in the order they were made.
+ */
+int store_lease_list(struct store *s, const char *network_id, const char *container_id,
+		     struct store_lease ***out, struct berth_error **err);
+
 /* Frees a NULL-terminated array of records. */
 void store_image_list_free(struct store_image **v);
 void store_container_list_free(struct store_container **v);
