@@ -333,6 +333,23 @@ PY
 	run_berth image inspect -f '{{len .RootFS.Layers}}' "$img:2"
 	assert "$output" == "3" "three layers"
 	run_berth rmi "$img:2"
+	# the top layer replaced: the one below is unpacked first, then everything goes
+	python3 - "$t/ml.tar" "$t/ml-bad.tar" <<'PY'
+import io, json, sys, tarfile
+src = tarfile.open(sys.argv[1])
+f = {m.name: src.extractfile(m).read() for m in src.getmembers() if m.isfile()}
+man = json.loads(f["manifest.json"])
+bio = io.BytesIO()
+with tarfile.open(fileobj=bio, mode="w") as t:
+    ti = tarfile.TarInfo("two"); ti.size = 4; t.addfile(ti, io.BytesIO(b"bad\n"))
+f["top.tar"] = bio.getvalue()
+man[0]["Layers"][2] = "top.tar"
+f["manifest.json"] = json.dumps(man).encode()
+with tarfile.open(sys.argv[2], "w") as out:
+    for n, d in f.items():
+        ti = tarfile.TarInfo(n); ti.size = len(d); out.addfile(ti, io.BytesIO(d))
+PY
+	bad_load "a bad top layer over good ones" "$t/ml-bad.tar" "^invalid diffID for layer 2"
 }
 
 @test "skopeo reads what berth saves" {
