@@ -217,8 +217,10 @@ static int mount_flat(struct store *s, const struct store_container *c, const ch
 	if (fs_exists(init))
 		strbuf_addf(&opts, ":../containers/%s/init", c->id);
 	n = strv_len(img->layers);
-	for (size_t i = 0; i < n; i++)
-		strbuf_addf(&opts, ":%s/diff", digest_hex(img->layers[n - 1 - i]));
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *link = image_layer_link(s, img->layers[n - 1 - i]);
+		strbuf_addf(&opts, ":%s", link);
+	}
 	r = mount("overlay", target, "overlay", MS_RDONLY, opts.buf);
 	strbuf_release(&opts);
 	return r;

@@ -187,7 +187,7 @@ static int image_layers(struct runtime_spec *spec, struct store *s, const char *
 	if (fs_exists(init))
 		spec->lowers[k++] = xasprintf("../containers/%s/init", id);
 	for (size_t i = 0; i < n; i++)
-		spec->lowers[k++] = xasprintf("%s/diff", digest_hex(img->layers[n - 1 - i]));
+		spec->lowers[k++] = image_layer_link(s, img->layers[n - 1 - i]);
 	spec->layers_dir = xasprintf("%s/layers", s->root);
 	return 0;
 }

@@ -522,6 +522,20 @@ static int remove_unused_layers(struct check_ctx *c, struct berth_error **err)
 	return 0;
 }
 
+/* The short names of layers/l (image_layer_link()) whose layer is gone. */
+static void check_layer_links(struct check_ctx *c, const char *dir)
+{
+	_cleanup_strv_ char **names = list_dir(dir);
+
+	for (size_t i = 0; names[i]; i++) {
+		_cleanup_free_ char *path = xasprintf("%s/%s", dir, names[i]);
+		struct stat st;
+
+		if (stat(path, &st) < 0 && errno == ENOENT)
+			remove_leftover(c, path, "a layer link whose layer is gone");
+	}
+}
+
 /* Folders of layers/ that no layer of the store names. */
 static void check_layer_dirs(struct check_ctx *c)
 {
@@ -534,7 +548,9 @@ static void check_layer_dirs(struct check_ctx *c)
 
 		if (fs_temp_owner(names[i]) > 0)
 			continue; /* a live writer's (the dead ones' went first) */
-		if (!is_hex_name(names[i]))
+		if (strcmp(names[i], "l") == 0)
+			check_layer_links(c, path);
+		else if (!is_hex_name(names[i]))
 			report(c, IMAGE_CHECK_NOTE, "'%s': not a name berth writes, left alone",
 			       path);
 		else if (!find_layer(c, chain) && !store_layer_exists(c->s, chain))

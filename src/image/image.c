@@ -238,6 +238,7 @@ static void remove_unused_layers(struct store *s, struct image_remove_result *re
 			log_warn("cannot remove layer %s: %s", unused[i], e->msg);
 			continue;
 		}
+		image_layer_unlink(s, unused[i]);
 		/* the layer's tar, unless another chain has the same layer */
 		if (diff_id && !store_diff_id_used(s, diff_id)) {
 			_cleanup_free_ char *blob = image_blob_path(s, diff_id);

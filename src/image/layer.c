@@ -16,6 +16,29 @@ char *image_blob_path(const struct store *s, const char *digest)
 	return xasprintf("%s/blobs/sha256/%s", s->root, digest_hex(digest));
 }
 
+/* 20 hex digits of the chain ID: 80 bits, no collision among a store's layers. */
+#define LINK_HEX 20
+
+char *image_layer_link(const struct store *s, const char *chain_id)
+{
+	const char *hex = digest_hex(chain_id);
+	_cleanup_free_ char *dir = xasprintf("%s/layers/l", s->root);
+	_cleanup_free_ char *link = xasprintf("%s/%.*s", dir, LINK_HEX, hex);
+	_cleanup_free_ char *target = xasprintf("../%s/diff", hex);
+
+	if (symlink(target, link) < 0 && errno == ENOENT && mkdir(dir, 0700) == 0)
+		(void)symlink(target, link); /* else the mount names the problem */
+	return xasprintf("l/%.*s", LINK_HEX, hex);
+}
+
+void image_layer_unlink(const struct store *s, const char *chain_id)
+{
+	_cleanup_free_ char *link =
+		xasprintf("%s/layers/l/%.*s", s->root, LINK_HEX, digest_hex(chain_id));
+
+	unlink(link);
+}
+
 void image_chain_id(const char *parent, const char *diff_id, char out[SHA256_DIGEST_LEN])
 {
 	_cleanup_free_ char *text = NULL;

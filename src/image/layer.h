@@ -18,6 +18,16 @@ char *image_layer_dir(const struct store *s, const char *chain_id);
 char *image_blob_path(const struct store *s, const char *digest);
 
 /*
+ * The layer's short name for overlay's mount options, "l/<20 hex>" relative to
+ * <root>/layers: a symlink to ../<hex>/diff, made when missing. The options
+ * must fit a page: with the full names (69 bytes a layer) an image of about 60
+ * layers would not mount, with these (23 bytes) about 170 do.
+ */
+char *image_layer_link(const struct store *s, const char *chain_id);
+/* Removes the layer's link (when the layer goes). */
+void image_layer_unlink(const struct store *s, const char *chain_id);
+
+/*
  * The chain ID of a layer (OCI image-spec): its diff ID for the bottom layer
  * (parent NULL), else sha256 of "<parent chain ID> <diff ID>".
  */

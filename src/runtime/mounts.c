@@ -190,7 +190,7 @@ static int mount_overlay(const struct runtime_spec *spec, struct child_error *ce
 	n += (size_t)snprintf(opts + n, n < sizeof(opts) ? sizeof(opts) - n : 0,
 			      ",upperdir=%s,workdir=%s", spec->upper, spec->work);
 	if (n >= sizeof(opts))
-		/* NEEDSWORK: short link names or fsconfig lowerdir+ for very deep images */
+		/* short link names fit about 170 layers; NEEDSWORK: fsconfig lowerdir+ beyond */
 		return child_fail(ce, 0, 0, "too many layers for the overlay mount options");
 	if (mount("overlay", spec->merged, "overlay", 0, opts) < 0)
 		return child_fail(ce, 0, errno, "mount overlay on '%s'", spec->merged);

@@ -159,3 +159,24 @@ setup() {
 	run_berth 1 image prune -f --filter bogus=1
 	assert "$output" =~ "invalid filter 'bogus'" "Docker's message"
 }
+
+@test "an image of 100 layers still mounts (short layer names in the overlay options)" {
+	local img c
+	img=$(random_name deep) c=$(random_name deep)
+	run_berth tag busybox "$img:0"
+	for i in $(seq 1 100); do
+		berth_quiet run --name "$c" "$img:$((i - 1))" touch "/f$i" || die "run $i"
+		berth_quiet commit "$c" "$img:$i" >/dev/null || die "commit $i"
+		berth_quiet rm "$c" >/dev/null || die "rm $i"
+		((i == 1)) || berth_quiet rmi "$img:$((i - 1))" >/dev/null || die "rmi $i"
+	done
+	run_berth image inspect -f '{{len .RootFS.Layers}}' "$img:100"
+	assert "$output" == "101" "101 layers"
+	run_berth run --rm "$img:100" sh -c 'ls /f* | wc -l'
+	assert "$output" == "100" "every layer's file is there"
+	run_berth export -o "$BATS_TEST_TMPDIR/deep.tar" "$(berth_quiet create "$img:100" true)"
+	run_berth container prune -f
+	run_berth rmi "$img:100"
+	assert "$(("$(grep -c '^Deleted: ' <<<"$output")" >= 100))" == "1" "its untagged parents went with it"
+	assert "$(find "$BERTH_ROOT/layers/l" -xtype l | wc -l)" == "0" "no dangling layer link"
+}
