@@ -7,7 +7,7 @@
 #include "util/log.h"
 #include "util/strutil.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 static const char schema_v1[] =
 	"CREATE TABLE images ("
@@ -55,8 +55,23 @@ static const char schema_v3[] =
 	"  UNIQUE (network_id, address), UNIQUE (network_id, container_id));"
 	"CREATE INDEX leases_container ON leases(container_id);";
 
+/*
+ * v4: volumes and the containers that use them. A use references its volume,
+ * so a volume in use cannot be deleted; a container's uses go with it.
+ */
+static const char schema_v4[] =
+	"CREATE TABLE volumes ("
+	"  name TEXT PRIMARY KEY, driver TEXT NOT NULL DEFAULT 'local',"
+	"  labels TEXT NOT NULL DEFAULT 'null', options TEXT NOT NULL DEFAULT 'null',"
+	"  anonymous INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL);"
+	"CREATE TABLE volume_uses ("
+	"  container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
+	"  volume TEXT NOT NULL REFERENCES volumes(name), destination TEXT NOT NULL,"
+	"  anonymous INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (container_id, destination));"
+	"CREATE INDEX volume_uses_volume ON volume_uses(volume);";
+
 /* migrations[n] takes a store from version n to n + 1. */
-static const char *const migrations[] = {schema_v1, schema_v2, schema_v3};
+static const char *const migrations[] = {schema_v1, schema_v2, schema_v3, schema_v4};
 
 static int db_error(struct store *s, struct berth_error **err, const char *what)
 {
@@ -948,5 +963,136 @@ int store_lease_list(struct store *s, const char *network_id, const char *contai
 		return db_error(s, err, "list leases");
 	}
 	*out = v;
+	return 0;
+}
+
+/* Volumes */
+
+void store_volume_free(struct store_volume *v)
+{
+	if (!v)
+		return;
+	free(v->name);
+	free(v->driver);
+	free(v->labels);
+	free(v->options);
+	free(v);
+}
+
+void store_volume_list_free(struct store_volume **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		store_volume_free(v[i]);
+	free(v);
+}
+
+int store_volume_add(struct store *s, const struct store_volume *v, struct berth_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = prepare(
+		s, err,
+		"INSERT INTO volumes(name, driver, labels, options, anonymous, created)"
+		" VALUES(?, ?, ?, ?, ?, ?)",
+		"ssssni", v->name, v->driver ? v->driver : "local", v->labels ? v->labels : "null",
+		v->options ? v->options : "null", (int)v->anonymous, v->created);
+	return exec_stmt(s, st, "add volume", err);
+}
+
+#define VOLUME_COLUMNS "name, driver, labels, options, anonymous, created"
+
+static struct store_volume *volume_from_row(sqlite3_stmt *st)
+{
+	struct store_volume *v = xcalloc(1, sizeof(*v));
+
+	v->name = col_str(st, 0);
+	v->driver = col_str(st, 1);
+	v->labels = col_str(st, 2);
+	v->options = col_str(st, 3);
+	v->anonymous = sqlite3_column_int(st, 4);
+	v->created = sqlite3_column_int64(st, 5);
+	return v;
+}
+
+struct store_volume *store_volume_get(struct store *s, const char *name, struct berth_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st =
+		prepare(s, err, "SELECT " VOLUME_COLUMNS " FROM volumes WHERE name = ?", "s", name);
+
+	if (!st)
+		return NULL;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		berth_error_setk(err, BERTH_ERR_NOT_FOUND, 0, "No such volume: %s", name);
+		return NULL;
+	}
+	return volume_from_row(st);
+}
+
+int store_volume_list(struct store *s, struct store_volume ***out, struct berth_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st =
+		prepare(s, err, "SELECT " VOLUME_COLUMNS " FROM volumes ORDER BY name", "");
+	struct store_volume **v;
+	size_t n = 0;
+	int rc;
+
+	if (!st)
+		return -1;
+	v = xcalloc(1, sizeof(*v));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = xrealloc(v, (n + 2) * sizeof(*v));
+		v[n++] = volume_from_row(st);
+		v[n] = NULL;
+	}
+	if (rc != SQLITE_DONE) {
+		store_volume_list_free(v);
+		return db_error(s, err, "list volumes");
+	}
+	*out = v;
+	return 0;
+}
+
+int store_volume_delete(struct store *s, const char *name, struct berth_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st =
+		prepare(s, err, "DELETE FROM volumes WHERE name = ?", "s", name);
+	return exec_stmt(s, st, "delete volume", err);
+}
+
+int store_volume_users(struct store *s, const char *name, char ***container_ids,
+		       struct berth_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = prepare(
+		s, err,
+		"SELECT DISTINCT container_id FROM volume_uses WHERE volume = ? ORDER BY rowid",
+		"s", name);
+
+	if (!st)
+		return -1;
+	*container_ids = query_strv(s, st);
+	return 0;
+}
+
+int store_volume_use_add(struct store *s, const char *container_id, const char *volume,
+			 const char *destination, bool anonymous, struct berth_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st =
+		prepare(s, err,
+			"INSERT INTO volume_uses(container_id, volume, destination, anonymous)"
+			" VALUES(?, ?, ?, ?)",
+			"sssn", container_id, volume, destination, (int)anonymous);
+	return exec_stmt(s, st, "add volume use", err);
+}
+
+int store_volume_uses_of(struct store *s, const char *container_id, bool anonymous_only,
+			 char ***volumes, struct berth_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st =
+		prepare(s, err,
+			"SELECT DISTINCT volume FROM volume_uses WHERE container_id = ?"
+			" AND (anonymous OR NOT ?) ORDER BY rowid",
+			"sn", container_id, (int)anonymous_only);
+
+	if (!st)
+		return -1;
+	*volumes = query_strv(s, st);
 	return 0;
 }

@@ -218,6 +218,43 @@ int store_lease_delete(struct store *s, const char *network_id, const char *cont
 int store_lease_list(struct store *s, const char *network_id, const char *container_id,
 		     struct store_lease ***out, struct berth_error **err);
 
+/*
+ * Volumes (schema v4): named or anonymous, with the containers that use them.
+ * A use references its volume: a volume in use cannot be deleted.
+ */
+struct store_volume {
+	char *name;	 /* "data", or 64 hex for an anonymous one */
+	char *driver;	 /* "local" */
+	char *labels;	 /* JSON object, or "null" */
+	char *options;	 /* JSON object of driver options, or "null" */
+	bool anonymous;	 /* made for a mount that named no volume */
+	int64_t created; /* ns since the epoch */
+};
+void store_volume_free(struct store_volume *v);
+static inline void store_volume_freep(struct store_volume **v)
+{
+	store_volume_free(*v);
+	*v = NULL;
+}
+void store_volume_list_free(struct store_volume **v);
+/* Inserts a volume; a taken name fails with BERTH_ERR_CONFLICT. */
+int store_volume_add(struct store *s, const struct store_volume *v, struct berth_error **err);
+/* NULL and BERTH_ERR_NOT_FOUND when there is no such volume. */
+struct store_volume *store_volume_get(struct store *s, const char *name, struct berth_error **err);
+/* Every volume, by name; *out is NULL-terminated. */
+int store_volume_list(struct store *s, struct store_volume ***out, struct berth_error **err);
+/* Fails (BERTH_ERR_CONFLICT) while a container uses it. */
+int store_volume_delete(struct store *s, const char *name, struct berth_error **err);
+/* The IDs of the containers using a volume (NULL-terminated, maybe empty). */
+int store_volume_users(struct store *s, const char *name, char ***container_ids,
+		       struct berth_error **err);
+/* Records that a container mounts volume at destination; anonymous: its spec named none. */
+int store_volume_use_add(struct store *s, const char *container_id, const char *volume,
+			 const char *destination, bool anonymous, struct berth_error **err);
+/* The volumes a container uses (only those its spec named none for, with anonymous_only). */
+int store_volume_uses_of(struct store *s, const char *container_id, bool anonymous_only,
+			 char ***volumes, struct berth_error **err);
+
 /* Frees a NULL-terminated array of records. */
 void store_image_list_free(struct store_image **v);
 void store_container_list_free(struct store_container **v);
