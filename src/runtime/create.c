@@ -52,6 +52,7 @@ void runtime_spec_add_mount(struct runtime_spec *spec, const char *type, const c
 	m->dest = xstrdup(dest);
 	m->data = data ? xstrdup(data) : NULL;
 	m->flags = flags;
+	m->propagation = 0;
 }
 
 void runtime_spec_free(struct runtime_spec *spec)

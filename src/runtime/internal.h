@@ -37,6 +37,16 @@ extern const size_t runtime_n_masked_paths;
 extern const char *const runtime_readonly_paths[];
 extern const size_t runtime_n_readonly_paths;
 
+/*
+ * inroot.c: paths inside the tree at rootfd (the container's root), symlinks
+ * resolved as if it were "/" (openat2's RESOLVE_IN_ROOT, or a walk without it):
+ * never outside it. mkdir_in_root() (mkdir -p) and touch_in_root() make what
+ * is missing and return an O_PATH fd of it.
+ */
+int open_in_root(int rootfd, const char *path, int flags);
+int mkdir_in_root(int rootfd, const char *path, mode_t mode);
+int touch_in_root(int rootfd, const char *path);
+
 /* mounts.c: the root file system, default mounts and pivot_root. */
 int rootfs_setup(const struct runtime_spec *spec, struct child_error *ce);
 /* mounts.c: after pivot_root: masked and read-only paths, read-only root. */

@@ -14,131 +14,6 @@
 
 #define PROC_FD_PATH_LEN 32
 
-/* openat2 with RESOLVE_IN_ROOT, probed once; the fallback walks with O_NOFOLLOW. */
-static int openat2_state; /* 0 unknown, 1 works, -1 missing */
-
-static int walk_nofollow(int rootfd, const char *path, int flags)
-{
-	const char *p = path;
-	int cur = dup(rootfd);
-
-	while (cur >= 0 && *p) {
-		char comp[NAME_MAX + 1];
-		size_t n = strcspn(p, "/");
-		const char *next = p + n;
-		int fd;
-
-		while (*next == '/')
-			next++;
-		if (n > NAME_MAX || (n == 2 && p[0] == '.' && p[1] == '.')) {
-			close(cur);
-			errno = n > NAME_MAX ? ENAMETOOLONG : EPERM;
-			return -1;
-		}
-		memcpy(comp, p, n);
-		comp[n] = '\0';
-		if (n == 0 || strcmp(comp, ".") == 0)
-			fd = dup(cur);
-		else
-			fd = openat(cur, comp,
-				    (*next ? O_PATH | O_DIRECTORY : flags) | O_NOFOLLOW |
-					    O_CLOEXEC);
-		close(cur);
-		cur = fd;
-		p = next;
-	}
-	return cur;
-}
-
-/* Opens path inside the tree at rootfd, never leaving it (symlinks resolve in it). */
-static int open_in_root(int rootfd, const char *path, int flags)
-{
-	struct open_how how = {.flags = (unsigned long long)(flags | O_CLOEXEC),
-			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-	int fd;
-
-	while (*path == '/')
-		path++;
-	if (!*path)
-		return dup(rootfd);
-	if (openat2_state >= 0) {
-		fd = sys_openat2(rootfd, path, &how);
-		if (fd >= 0 || errno != ENOSYS) {
-			openat2_state = 1;
-			return fd;
-		}
-		openat2_state = -1;
-	}
-	return walk_nofollow(rootfd, path, flags);
-}
-
-/* mkdir -p of path inside the tree at rootfd; returns an O_PATH fd of it. */
-static int mkdir_in_root(int rootfd, const char *path, mode_t mode)
-{
-	char buf[4096];
-	size_t len = strlen(path);
-
-	if (len >= sizeof(buf)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char saved = *p;
-		*p = '\0';
-		int fd = open_in_root(rootfd, buf, O_PATH | O_DIRECTORY);
-		if (fd < 0 && errno == ENOENT) {
-			char *slash = strrchr(buf, '/');
-			*slash = '\0';
-			int parent = open_in_root(rootfd, buf[0] ? buf : "/", O_PATH | O_DIRECTORY);
-			*slash = '/';
-			if (parent < 0)
-				return -1;
-			if (mkdirat(parent, slash + 1, mode) < 0 && errno != EEXIST) {
-				close(parent);
-				return -1;
-			}
-			close(parent);
-			fd = open_in_root(rootfd, buf, O_PATH | O_DIRECTORY);
-		}
-		*p = saved;
-		if (fd < 0 || saved == '\0')
-			return fd;
-		close(fd);
-	}
-}
-
-/* Creates (if missing) a file at path inside the tree at rootfd; returns an O_PATH fd. */
-static int touch_in_root(int rootfd, const char *path)
-{
-	char buf[4096];
-	char *slash;
-	int fd = open_in_root(rootfd, path, O_PATH);
-
-	if (fd >= 0 || errno != ENOENT)
-		return fd;
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -1;
-	slash = strrchr(buf, '/');
-	if (!slash)
-		return -1;
-	*slash = '\0';
-	int parent = mkdir_in_root(rootfd, buf[0] ? buf : "/", 0755);
-	if (parent < 0)
-		return -1;
-	_cleanup_close_ int dir = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	close(parent);
-	if (dir < 0)
-		return -1;
-	fd = openat(dir, slash + 1, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
-	close(fd);
-	return openat(dir, slash + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-}
-
 static void proc_fd_path(int fd, char buf[PROC_FD_PATH_LEN])
 {
 	snprintf(buf, PROC_FD_PATH_LEN, "/proc/self/fd/%d", fd);
@@ -380,6 +255,20 @@ static int default_mounts_setup(int rootfd, const struct runtime_spec *spec, str
 	return 0;
 }
 
+/* A mount's propagation (rslave, rshared...), set once it is in place. */
+static int set_propagation(int rootfd, const struct runtime_mount *m, struct child_error *ce)
+{
+	char target[PROC_FD_PATH_LEN];
+	_cleanup_close_ int fd = open_in_root(rootfd, m->dest, O_PATH);
+
+	if (fd < 0)
+		return child_fail(ce, 0, errno, "open '%s'", m->dest);
+	proc_fd_path(fd, target);
+	if (mount(NULL, target, NULL, m->propagation, NULL) < 0)
+		return child_fail(ce, 0, errno, "set the propagation of '%s'", m->dest);
+	return 0;
+}
+
 static int user_mounts_setup(int rootfd, const struct runtime_spec *spec, struct child_error *ce)
 {
 	for (size_t i = 0; i < spec->n_mounts; i++) {
@@ -395,16 +284,31 @@ static int user_mounts_setup(int rootfd, const struct runtime_spec *spec, struct
 		if (mount_in_root(rootfd, m->dest, m->type, m->source, m->flags, m->data, is_file,
 				  ce) < 0)
 			return -1;
+		if (m->propagation && set_propagation(rootfd, m, ce) < 0)
+			return -1;
 	}
 	return 0;
+}
+
+/*
+ * The propagation of the host's mounts into the container's namespace: none
+ * (private), unless a mount asks for slave or shared propagation, which needs
+ * the host's events (rslave, as runc's default).
+ */
+static unsigned long root_propagation(const struct runtime_spec *spec)
+{
+	for (size_t i = 0; i < spec->n_mounts; i++)
+		if (spec->mounts[i].propagation & (MS_SHARED | MS_SLAVE))
+			return MS_REC | MS_SLAVE;
+	return MS_REC | MS_PRIVATE;
 }
 
 int rootfs_setup(const struct runtime_spec *spec, struct child_error *ce)
 {
 	_cleanup_close_ int rootfd = -EBADF;
 
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return child_fail(ce, 0, errno, "make / private");
+	if (mount(NULL, "/", NULL, root_propagation(spec), NULL) < 0)
+		return child_fail(ce, 0, errno, "set the propagation of /");
 	if (mount_overlay(spec, ce) < 0)
 		return -1;
 	rootfd = open(spec->merged, O_PATH | O_DIRECTORY | O_CLOEXEC);

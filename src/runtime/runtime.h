@@ -30,6 +30,7 @@ struct runtime_mount {
 	char *dest;   /* absolute path in the container */
 	char *data;   /* file system options ("size=64m,mode=1777") or NULL */
 	unsigned long flags;
+	unsigned long propagation; /* MS_SLAVE | MS_REC...: set after the mount; 0 for none */
 };
 
 struct runtime_rlimit {
@@ -66,6 +67,22 @@ void runtime_spec_free(struct runtime_spec *spec);
 /* Appends a mount (copies the strings). */
 void runtime_spec_add_mount(struct runtime_spec *spec, const char *type, const char *source,
 			    const char *dest, const char *data, unsigned long flags);
+
+/*
+ * Opens path inside the tree at rootfd, symlinks resolved as if rootfd were
+ * "/" (openat2's RESOLVE_IN_ROOT, or a walk where the kernel lacks it): never
+ * outside it.
+ */
+int runtime_open_in_root(int rootfd, const char *path, int flags);
+
+/*
+ * Runs fn in a child of its own mount namespace where the layers (lowers, top
+ * first, relative to layers_dir) are mounted read-only as one tree at target
+ * (an empty folder); rootfd is that tree. fn's error is returned as ours.
+ */
+int runtime_with_rootfs(const char *layers_dir, char *const *lowers, const char *target,
+			int (*fn)(int rootfd, void *arg, struct berth_error **err), void *arg,
+			struct berth_error **err);
 
 /* The container's standard streams when it has no terminal; -1 means /dev/null. */
 struct runtime_stdio {

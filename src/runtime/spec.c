@@ -44,6 +44,17 @@ static json_t *oci_mount(const char *dest, const char *type, const char *source,
 			 source, "options", mount_options(flags, data));
 }
 
+/* "rslave", "private"... as the OCI options name a propagation. */
+static const char *propagation_name(unsigned long p)
+{
+	const char *name = p & MS_SHARED ? "shared" : p & MS_SLAVE ? "slave" : "private";
+
+	return p & MS_REC ? (name[0] == 's' && name[1] == 'h' ? "rshared"
+			     : name[0] == 's'		      ? "rslave"
+							      : "rprivate")
+			  : name;
+}
+
 static json_t *oci_mounts(const struct runtime_spec *spec)
 {
 	unsigned long ro = spec->privileged ? 0 : MS_RDONLY;
@@ -63,8 +74,13 @@ static json_t *oci_mounts(const struct runtime_spec *spec)
 	}
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		const struct runtime_mount *m = &spec->mounts[i];
-		json_array_append_new(a, oci_mount(m->dest, m->type ? m->type : "bind",
-						   m->source ? m->source : "", m->flags, m->data));
+		json_t *om = oci_mount(m->dest, m->type ? m->type : "bind",
+				       m->source ? m->source : "", m->flags, m->data);
+
+		if (m->propagation)
+			json_array_append_new(json_object_get(om, "options"),
+					      json_string(propagation_name(m->propagation)));
+		json_array_append_new(a, om);
 	}
 	return a;
 }
