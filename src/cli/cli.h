@@ -123,6 +123,13 @@ int cmd_rename(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_container_prune(int argc, char **argv);
+/* volume.c */
+int cmd_volume(int argc, char **argv);
+int cmd_volume_create(int argc, char **argv);
+int cmd_volume_ls(int argc, char **argv);
+int cmd_volume_inspect(int argc, char **argv);
+int cmd_volume_rm(int argc, char **argv);
+int cmd_volume_prune(int argc, char **argv);
 /* logs.c */
 int cmd_logs(int argc, char **argv);
 /* inspect.c */

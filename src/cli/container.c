@@ -17,18 +17,22 @@ int cmd_rm(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	_cleanup_(store_closep) struct store *s = NULL;
-	bool force = false;
+	unsigned flags = 0;
 	int c, rc = 0;
 
 	while ((c = getopt_long(argc, argv, "+fvh", longopts, NULL)) != -1) {
 		if (c == 'f')
-			force = true;
+			flags |= CONTAINER_REMOVE_FORCE;
+		else if (c == 'v')
+			flags |= CONTAINER_REMOVE_VOLUMES;
 		else if (c == 'h')
 			return puts("Usage:  berth rm [OPTIONS] CONTAINER [CONTAINER...]\n\n"
 				    "Remove one or more containers\n\n"
-				    "Options:\n  -f, --force   Force the removal of a running "
-				    "container") < 0;
-		else if (c != 'v')
+				    "Options:\n"
+				    "  -f, --force     Force the removal of a running container\n"
+				    "  -v, --volumes   Remove anonymous volumes of the container") <
+			       0;
+		else
 			return cli_getopt_error("rm", argv, optopt, longopts);
 	}
 	if (optind >= argc)
@@ -38,7 +42,7 @@ int cmd_rm(int argc, char **argv)
 		return EXIT_ENGINE;
 	for (int i = optind; i < argc; i++) {
 		_cleanup_error_ struct berth_error *err = NULL;
-		if (container_remove(s, argv[i], force, &err) < 0) {
+		if (container_remove(s, argv[i], flags, &err) < 0) {
 			fprintf(stderr, "Error response from daemon: %s\n", err->msg);
 			rc = 1;
 			continue;

@@ -9,27 +9,34 @@
 #include "util/strbuf.h"
 #include "util/strutil.h"
 #include "util/template.h"
+#include "volume/volume.h"
 
-enum inspect_type { INSPECT_ANY, INSPECT_CONTAINER, INSPECT_IMAGE };
+enum inspect_type { INSPECT_ANY, INSPECT_CONTAINER, INSPECT_IMAGE, INSPECT_VOLUME };
 
 /* The object named what: a container first, then an image (as docker inspect). */
 static json_t *find_object(struct store *s, const char *what, enum inspect_type type,
 			   struct berth_error **err)
 {
-	if (type != INSPECT_IMAGE) {
+	if (type == INSPECT_ANY || type == INSPECT_CONTAINER) {
 		_cleanup_(store_container_freep) struct store_container *c =
 			container_find(s, what, NULL);
 		if (c)
 			return container_inspect(s, c, err);
 	}
-	if (type != INSPECT_CONTAINER) {
+	if (type == INSPECT_ANY || type == INSPECT_IMAGE) {
 		_cleanup_(store_image_freep) struct store_image *img = image_lookup(s, what, NULL);
 		if (img)
 			return image_inspect(s, img, err);
 	}
+	if (type == INSPECT_ANY || type == INSPECT_VOLUME) {
+		_cleanup_(volume_freep) struct volume *v = volume_get(s, what, NULL);
+		if (v)
+			return volume_inspect(v);
+	}
 	berth_error_setk(err, BERTH_ERR_NOT_FOUND, 0, "No such %s: %s",
 			 type == INSPECT_CONTAINER ? "container"
 			 : type == INSPECT_IMAGE   ? "image"
+			 : type == INSPECT_VOLUME  ? "volume"
 						   : "object",
 			 what);
 	return NULL;
@@ -72,6 +79,8 @@ static int inspect(int argc, char **argv, const char *cmd, enum inspect_type typ
 			type = INSPECT_CONTAINER;
 		else if (c == 't' && !strcmp(optarg, "image"))
 			type = INSPECT_IMAGE;
+		else if (c == 't' && !strcmp(optarg, "volume"))
+			type = INSPECT_VOLUME;
 		else if (c == 't')
 			return cli_usage_error(cmd, "\"%s\" is not a valid value for --type",
 					       optarg);

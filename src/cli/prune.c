@@ -10,9 +10,10 @@
 #include "util/json.h"
 #include "util/strutil.h"
 #include "util/timeutil.h"
+#include "volume/volume.h"
 
 struct prune_opts {
-	bool force, all;
+	bool force, all, volumes;
 	int64_t until;	 /* until=: only what was created before; 0 for no limit */
 	char **labels;	 /* label=KEY[=VALUE]: what has all of them */
 	char **nolabels; /* label!=KEY[=VALUE]: what has none of them */
@@ -118,7 +119,8 @@ static int parse_prune(const char *cmd, int argc, char **argv, struct prune_opts
 			break;
 		}
 		case 'V':
-			break; /* volumes: none yet */
+			o->volumes = true;
+			break;
 		case 'h':
 			puts(help);
 			return 0;
@@ -194,6 +196,30 @@ static int prune_images(struct store *s, struct prune_opts *o, long long *reclai
 	*reclaimed += before - image_space(s);
 	image_remove_result_release(&res);
 	return r;
+}
+
+static bool volume_wanted(const struct volume *v, void *ctx)
+{
+	return filters_take(ctx, v->created, v->labels);
+}
+
+/* system prune --volumes: the anonymous volumes no container uses. */
+static int prune_volumes(struct store *s, struct prune_opts *o, long long *reclaimed)
+{
+	_cleanup_error_ struct berth_error *err = NULL;
+	_cleanup_strv_ char **removed = NULL;
+	long long bytes = 0;
+
+	if (volume_prune(s, false, volume_wanted, o, &removed, &bytes, &err) < 0)
+		return cli_report(err);
+	if (removed[0]) {
+		puts("Deleted Volumes:");
+		for (size_t i = 0; removed[i]; i++)
+			puts(removed[i]);
+		putchar('\n');
+	}
+	*reclaimed += bytes;
+	return 0;
 }
 
 static void print_reclaimed(long long bytes)
@@ -272,7 +298,11 @@ int cmd_system_prune(int argc, char **argv)
 		return r;
 	warning = xasprintf("WARNING! This will remove:\n"
 			    "  - all stopped containers\n"
+			    "%s"
 			    "  - %s\n",
+			    o.volumes ? "  - all anonymous volumes not used by at least one "
+					"container\n"
+				      : "",
 			    o.all ? "all images without at least one container associated to them"
 				  : "all dangling images");
 	if (!confirm(&o, warning))
@@ -280,6 +310,8 @@ int cmd_system_prune(int argc, char **argv)
 	if (!(s = cli_open_store()))
 		return EXIT_ENGINE;
 	r = prune_containers(s, &o, &reclaimed);
+	if (r == 0 && o.volumes)
+		r = prune_volumes(s, &o, &reclaimed);
 	if (r == 0)
 		r = prune_images(s, &o, &reclaimed);
 	print_reclaimed(reclaimed);

@@ -335,6 +335,30 @@ static bool expose_matches(struct store *s, const char *want, const struct store
 	return false;
 }
 
+/*
+ * volume=NAME|SOURCE|DEST: a mount of the container by its volume's name (a
+ * bind's source when it has none) or its destination, as Docker's.
+ */
+static bool volume_matches(struct store *s, const char *want, const struct store_container *c)
+{
+	_cleanup_(store_container_freep) struct store_container *full =
+		store_container_find(s, c->id, NULL);
+	json_auto_t *config = full ? json_loads(full->config, 0, NULL) : NULL;
+	json_t *mp;
+	size_t i;
+
+	json_array_foreach(json_object_get(config, "MountPoints"), i, mp)
+	{
+		const char *name = json_get_str(mp, "Name"),
+			   *dest = json_get_str(mp, "Destination");
+		const char *by = name && *name ? name : json_get_str(mp, "Source");
+
+		if ((by && !strcmp(by, want)) || (dest && !strcmp(dest, want)))
+			return true;
+	}
+	return false;
+}
+
 /* Created before (or after, with after) the container named what. */
 static bool created_relative(struct store *s, const char *what, const struct store_container *c,
 			     bool after)
@@ -372,7 +396,9 @@ static bool one_matches(struct store *s, const char *key, const char *v,
 		return !strcmp(v, "none");
 	if (!strcmp(key, "expose"))
 		return expose_matches(s, v, c);
-	return false; /* volume, publish: no volumes or published ports yet */
+	if (!strcmp(key, "volume"))
+		return volume_matches(s, v, c);
+	return false; /* publish: no published ports yet */
 }
 
 static bool matches(struct store *s, const json_t *filters, const struct store_container *c)

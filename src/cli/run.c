@@ -9,6 +9,7 @@
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/strutil.h"
+#include "volume/volume.h"
 
 enum {
 	OPT_RM = 256,
@@ -33,6 +34,8 @@ enum {
 	OPT_LOG_DRIVER,
 	OPT_LOG_OPT,
 	OPT_LABEL_FILE,
+	OPT_MOUNT,
+	OPT_VOLUMES_FROM,
 };
 
 static const struct option run_longopts[] = {
@@ -69,6 +72,9 @@ static const struct option run_longopts[] = {
 	{"log-opt", required_argument, NULL, OPT_LOG_OPT},
 	{"label", required_argument, NULL, 'l'},
 	{"label-file", required_argument, NULL, OPT_LABEL_FILE},
+	{"volume", required_argument, NULL, 'v'},
+	{"mount", required_argument, NULL, OPT_MOUNT},
+	{"volumes-from", required_argument, NULL, OPT_VOLUMES_FROM},
 	{"help", no_argument, NULL, 'H'},
 	{NULL, 0, NULL, 0},
 };
@@ -191,6 +197,46 @@ static void add_tmpfs(struct run_opts *o, const char *v)
 	json_object_set_new(t, path, json_string(colon ? colon + 1 : ""));
 }
 
+/*
+ * -v SRC:DST[:MODE] goes to HostConfig.Binds, -v /path (an anonymous volume)
+ * to Config.Volumes, as Docker's CLI sends them; the daemon's checks come at
+ * create.
+ */
+static int add_volume(struct run_opts *o, const char *cmd, const char *v)
+{
+	_cleanup_error_ struct berth_error *err = NULL;
+	_cleanup_free_ char *bind = NULL, *anonymous = NULL, *cwd = getcwd(NULL, 0);
+	json_t *vols;
+
+	if (volume_parse_cli_volume(v, cwd, &bind, &anonymous, &err) < 0)
+		return cli_usage_error(cmd, "%s", err->msg);
+	if (bind) {
+		append(o->hc, "Binds", json_string(bind));
+		return 0;
+	}
+	vols = json_object_get(o->cfg, "Volumes");
+	if (!json_is_object(vols)) {
+		vols = json_object();
+		json_object_set_new(o->cfg, "Volumes", vols);
+	}
+	json_object_set_new(vols, anonymous, json_object());
+	return 0;
+}
+
+/* --mount type=…,src=…,dst=…: an API Mount object in HostConfig.Mounts. */
+static int add_mount(struct run_opts *o, const char *cmd, const char *v)
+{
+	_cleanup_error_ struct berth_error *err = NULL;
+	_cleanup_free_ char *cwd = getcwd(NULL, 0);
+	json_t *m = volume_parse_mount_flag(v, cwd, &err);
+
+	if (!m)
+		return cli_usage_error(cmd, "invalid argument \"%s\" for \"--mount\" flag: %s", v,
+				       err->msg);
+	append(o->hc, "Mounts", m);
+	return 0;
+}
+
 /* The size of our terminal, for the container's to start with (docker's ConsoleSize). */
 static void set_console_size(struct run_opts *o)
 {
@@ -249,6 +295,7 @@ static int run_usage(void)
 	     "  -m, --memory bytes          Memory limit\n"
 	     "      --memory-swap bytes     Swap limit equal to memory plus swap: '-1' for "
 	     "unlimited\n"
+	     "      --mount mount           Attach a filesystem mount to the container\n"
 	     "      --name string           Assign a name to the container\n"
 	     "      --network string        Connect a container to a network (none, host)\n"
 	     "      --pids-limit int        Tune container pids limit (set -1 for unlimited)\n"
@@ -261,6 +308,8 @@ static int run_usage(void)
 	     "  -t, --tty                   Allocate a pseudo-TTY\n"
 	     "      --ulimit ulimit         Ulimit options\n"
 	     "  -u, --user string           Username or UID (format: <name|uid>[:<group|gid>])\n"
+	     "  -v, --volume list           Bind mount a volume\n"
+	     "      --volumes-from list     Mount volumes from the specified container(s)\n"
 	     "  -w, --workdir string        Working directory inside the container");
 	return 0;
 }
@@ -293,6 +342,13 @@ static int parse_opt(struct run_opts *o, const char *cmd, int c, char **argv)
 		break;
 	case OPT_LABEL_FILE:
 		return cli_env_file(cmd, optarg, add_label, o);
+	case 'v':
+		return add_volume(o, cmd, optarg);
+	case OPT_MOUNT:
+		return add_mount(o, cmd, optarg);
+	case OPT_VOLUMES_FROM:
+		append(o->hc, "VolumesFrom", json_string(optarg));
+		break;
 	case 'w':
 		json_object_set_new(o->cfg, "WorkingDir", json_string(optarg));
 		break;
@@ -391,7 +447,7 @@ static int parse_run(struct run_opts *o, const char *cmd, int argc, char **argv)
 	o->cfg = json_object_get(o->config, "Config");
 	o->hc = json_object_get(o->config, "HostConfig");
 	o->sig_proxy = true;
-	while ((c = getopt_long(argc, argv, "+dite:w:u:h:m:c:l:", run_longopts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "+dite:w:u:h:m:c:l:v:", run_longopts, NULL)) != -1)
 		if (parse_opt(o, cmd, c, argv) != 0)
 			return -EXIT_ENGINE;
 	if (optind >= argc) {
@@ -471,7 +527,8 @@ static int start_and_attach(struct store *s, struct run_opts *o, const char *id)
 		int rc = cli_report(err);
 		/* --rm: a container that could not start is removed too, as Docker does */
 		if (json_is_true(json_object_get(o->hc, "AutoRemove")))
-			container_remove(s, id, true, NULL);
+			container_remove(s, id, CONTAINER_REMOVE_FORCE | CONTAINER_REMOVE_VOLUMES,
+					 NULL);
 		return rc;
 	}
 	if (o->detach) {

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "container/container.h"
+#include "container/volumes.h"
 #include "image/image.h"
 #include "monitor/monitor.h"
 #include "util/fs.h"
@@ -14,6 +15,7 @@
 #include "util/strbuf.h"
 #include "util/strutil.h"
 #include "util/timeutil.h"
+#include "volume/volume.h"
 
 char *container_dir(const struct store *s, const char *id)
 {
@@ -82,11 +84,26 @@ static bool empty_value(const json_t *v)
 	       (json_is_string(v) && !*json_string_value(v));
 }
 
+/* Config.Volumes: the container's (-v /path) and the image's VOLUME paths together. */
+static void merge_volumes(json_t *cfg, const json_t *icfg)
+{
+	const json_t *image = json_object_get(icfg, "Volumes");
+	json_t *own = json_object_get(cfg, "Volumes");
+
+	if (!json_object_size(image))
+		return;
+	if (!json_is_object(own)) {
+		own = json_object();
+		json_object_set_new(cfg, "Volumes", own);
+	}
+	json_object_update_missing(own, (json_t *)image);
+}
+
 /* Fills what the container does not set from the image's config, as Docker does. */
 static void merge_image_config(json_t *cfg, const json_t *icfg, const char *id)
 {
-	static const char *const inherit[] = {"User",	      "WorkingDir", "StopSignal",
-					      "ExposedPorts", "Volumes",    "OnBuild"};
+	static const char *const inherit[] = {"User", "WorkingDir", "StopSignal", "ExposedPorts",
+					      "OnBuild"};
 	bool entrypoint_set = !empty_value(json_object_get(cfg, "Entrypoint"));
 	_cleanup_free_ char *host = xstrndup(id, 12);
 
@@ -100,6 +117,7 @@ static void merge_image_config(json_t *cfg, const json_t *icfg, const char *id)
 		if (empty_value(json_object_get(cfg, inherit[i])) &&
 		    !empty_value(json_object_get(icfg, inherit[i])))
 			json_object_set(cfg, inherit[i], json_object_get(icfg, inherit[i]));
+	merge_volumes(cfg, icfg);
 	if (json_is_object(json_object_get(icfg, "Labels"))) {
 		json_t *labels = json_object_get(cfg, "Labels");
 		if (!json_is_object(labels)) {
@@ -157,7 +175,8 @@ static int write_file(const char *dir, const char *name, const char *text, struc
 
 /* The container's folder: init layer, upper, work and merged dirs and the files bound into it. */
 static int make_container_dir(struct store *s, const struct store_image *img, const char *id,
-			      const json_t *cfg, bool host_net, struct berth_error **err)
+			      const json_t *cfg, const json_t *mounts, bool host_net,
+			      struct berth_error **err)
 {
 	_cleanup_free_ char *dir = container_dir(s, id);
 	_cleanup_free_ char *resolv = resolv_conf(host_net);
@@ -176,6 +195,7 @@ static int make_container_dir(struct store *s, const struct store_image *img, co
 	if (!hosts)
 		hosts = xstrdup(hosts_default);
 	if (container_make_init_layer(s, img, dir, err) < 0 ||
+	    container_init_mount_points(s, img, dir, mounts, err) < 0 ||
 	    write_file(dir, "hostname", hostname, err) < 0 ||
 	    write_file(dir, "hosts", hosts, err) < 0 ||
 	    write_file(dir, "resolv.conf", resolv, err) < 0)
@@ -225,6 +245,25 @@ static int log_config(const json_t *lc, struct logfile_opts *opts, bool *none,
 	return *none ? 0 : logfile_parse_opts(json_object_get(lc, "Config"), opts, err);
 }
 
+/*
+ * Opens the transaction of a new container and makes its volumes in it: the
+ * mounts get their names and sources, and go into the config as MountPoints.
+ */
+static int make_volumes(struct store *s, json_t *config, json_t *mounts, char ***made,
+			struct berth_error **err)
+{
+	if (store_begin(s, err) < 0)
+		return -1;
+	if (container_volumes_make(s, mounts, made, err) < 0) {
+		store_rollback(s);
+		for (size_t i = 0; *made && (*made)[i]; i++)
+			volume_discard(s, (*made)[i]);
+		return -1;
+	}
+	json_object_set(config, "MountPoints", mounts);
+	return 0;
+}
+
 int container_create(struct store *s, const char *name, json_t *config, unsigned flags, char **id,
 		     struct berth_error **err)
 {
@@ -233,7 +272,8 @@ int container_create(struct store *s, const char *name, json_t *config, unsigned
 	_cleanup_(store_image_freep) struct store_image *img = NULL;
 	_cleanup_free_ char *cid = random_id(), *gen = NULL, *text = NULL, *dir = NULL;
 	_cleanup_free_ char *trash = NULL, *command = NULL, *labels = NULL;
-	json_auto_t *icfg_all = NULL;
+	_cleanup_strv_ char **made = NULL;
+	json_auto_t *icfg_all = NULL, *mounts = NULL;
 	const char *mode = json_get_str(hc, "NetworkMode");
 	bool host_net = mode && strcmp(mode, "host") == 0, log_none;
 	struct logfile_opts lopts;
@@ -262,8 +302,12 @@ int container_create(struct store *s, const char *name, json_t *config, unsigned
 	if (empty_value(json_object_get(cfg, "Cmd")) &&
 	    empty_value(json_object_get(cfg, "Entrypoint")))
 		return berth_error_setk(err, BERTH_ERR_INVALID, 0, "No command specified");
+	mounts = container_volumes_plan(s, config, err);
+	if (!mounts)
+		return -1;
 	dir = container_dir(s, cid);
-	if (make_container_dir(s, img, cid, cfg, host_net, err) < 0)
+	if (make_container_dir(s, img, cid, cfg, mounts, host_net, err) < 0 ||
+	    make_volumes(s, config, mounts, &made, err) < 0)
 		goto fail;
 	text = json_compact(config);
 	command = command_line(cfg);
@@ -281,24 +325,43 @@ int container_create(struct store *s, const char *name, json_t *config, unsigned
 				     .command = command,
 				     .labels = labels,
 				     .network = (char *)(mode ? mode : "default")};
-	if (store_container_add(s, &c, err) < 0)
-		goto fail;
+	if (store_container_add(s, &c, err) < 0 ||
+	    container_volumes_record(s, cid, mounts, err) < 0 || store_commit(s, err) < 0)
+		goto rollback;
+	if (container_volumes_copy_up(s, cid, img->id, mounts, err) < 0) {
+		container_remove(s, cid, CONTAINER_REMOVE_FORCE | CONTAINER_REMOVE_VOLUMES, NULL);
+		return -1;
+	}
 	*id = steal_ptr(&cid);
 	return 0;
+rollback:
+	store_rollback(s);
+	for (size_t i = 0; made && made[i]; i++)
+		volume_discard(s, made[i]);
 fail:
 	fs_rm_rf(dir, NULL);
 	return -1;
 }
 
-/* The folder to the trash, the record deleted, then the folder's files removed. */
-static int remove_files(struct store *s, const struct store_container *c, struct berth_error **err)
+/*
+ * The folder to the trash, the record deleted (its uses of volumes with it),
+ * then the folder's files removed; with volumes, its anonymous volumes that no
+ * other container uses too, never named ones.
+ */
+static int remove_files(struct store *s, const struct store_container *c, bool volumes,
+			struct berth_error **err)
 {
 	_cleanup_free_ char *dir = container_dir(s, c->id);
 	_cleanup_free_ char *trash_dir = xasprintf("%s/trash", s->root);
-	_cleanup_free_ char *gone = fs_trash(dir, trash_dir, err);
+	_cleanup_strv_ char **anonymous = NULL;
+	_cleanup_free_ char *gone = NULL;
 
+	if (volumes && store_volume_uses_of(s, c->id, true, &anonymous, err) < 0)
+		return -1;
+	gone = fs_trash(dir, trash_dir, err);
 	if (!gone || store_container_delete(s, c->id, err) < 0)
 		return -1;
+	volume_remove_unused(s, anonymous);
 	return fs_rm_rf(gone, err);
 }
 
@@ -370,7 +433,7 @@ static bool reconcile(struct store *s, struct store_container *c)
 	struct cgroup *cg;
 
 	if (run_abandoned(s, c)) {
-		remove_files(s, c, NULL);
+		remove_files(s, c, true, NULL);
 		return false;
 	}
 	if (!container_is_running(c) || monitor_alive(c->monitor_pid))
@@ -561,13 +624,13 @@ _noreturn_ void container_monitor_resume(const char *state)
 	monitor_resume(&mc, &r, s);
 }
 
-int container_remove(struct store *s, const char *what, bool force, struct berth_error **err)
+int container_remove(struct store *s, const char *what, unsigned flags, struct berth_error **err)
 {
 	_cleanup_(store_container_freep) struct store_container *c = container_find(s, what, err);
 	if (!c)
 		return -1;
 	if (container_is_running(c)) {
-		if (!force)
+		if (!(flags & CONTAINER_REMOVE_FORCE))
 			return berth_error_setk(
 				err, BERTH_ERR_CONFLICT, 0,
 				"You cannot remove a running container %s. Stop the "
@@ -582,5 +645,5 @@ int container_remove(struct store *s, const char *what, bool force, struct berth
 		if (!c)
 			return 0; /* it was --rm: its monitor removed it */
 	}
-	return remove_files(s, c, err);
+	return remove_files(s, c, flags & CONTAINER_REMOVE_VOLUMES, err);
 }

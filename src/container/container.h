@@ -91,9 +91,15 @@ int container_list(struct store *s, struct store_container ***out, struct berth_
 
 /*
  * Removes a container: its folder and record. A running container is a
- * conflict unless force, which kills it and waits for its monitor to finish.
+ * conflict unless CONTAINER_REMOVE_FORCE, which kills it and waits for its
+ * monitor to finish. CONTAINER_REMOVE_VOLUMES (rm -v): its anonymous volumes
+ * go too, unless another container uses them; named volumes never.
  */
-int container_remove(struct store *s, const char *what, bool force, struct berth_error **err);
+enum container_remove_flags {
+	CONTAINER_REMOVE_FORCE = 1 << 0,
+	CONTAINER_REMOVE_VOLUMES = 1 << 1,
+};
+int container_remove(struct store *s, const char *what, unsigned flags, struct berth_error **err);
 
 /* Running, paused or waiting to restart: its monitor is there. */
 bool container_is_running(const struct store_container *c);

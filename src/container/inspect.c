@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "container/container.h"
+#include "container/volumes.h"
 #include "image/image.h"
 #include "util/strbuf.h"
 #include "util/json.h"
@@ -169,7 +170,8 @@ json_t *container_inspect(struct store *s, const struct store_container *c,
 	json_object_set_new(out, "ExecIDs", json_null());
 	json_object_set_new(out, "HostConfig", hc);
 	json_object_set_new(out, "GraphDriver", graph_driver(s, c));
-	json_object_set_new(out, "Mounts", json_array());
+	json_object_set_new(out, "Mounts",
+			    container_volumes_inspect(json_object_get(config, "MountPoints")));
 	json_object_set_new(out, "Config", cfg);
 	json_object_set_new(out, "NetworkSettings", network_settings(hc));
 	return out;

@@ -9,9 +9,11 @@
 #include <sys/xattr.h>
 
 #include "container/container.h"
+#include "container/volumes.h"
 #include "image/image.h"
 #include "image/layer.h"
 #include "util/fs.h"
+#include "util/json.h"
 #include "util/log.h"
 #include "util/strutil.h"
 
@@ -90,6 +92,87 @@ int container_make_init_layer(struct store *s, const struct store_image *img, co
 		if (fd < 0)
 			return berth_error_set(err, errno, "create '%s'", p);
 		close(fd);
+	}
+	return 0;
+}
+
+/* A folder of the init layer standing for the image's, with its attributes. */
+static int init_dir_like(const char *path, const struct stat *st, struct berth_error **err)
+{
+	if (mkdir(path, 0755) < 0)
+		return berth_error_set(err, errno, "mkdir '%s'", path);
+	if (!st)
+		return 0;
+	if (lchown(path, st->st_uid, st->st_gid) < 0 || chmod(path, st->st_mode & 07777) < 0 ||
+	    utimensat(AT_FDCWD, path, (struct timespec[]){st->st_atim, st->st_mtim},
+		      AT_SYMLINK_NOFOLLOW) < 0)
+		return berth_error_set(err, errno, "set the attributes of '%s'", path);
+	return 0;
+}
+
+/*
+ * One mount point in the init layer: the folders the image lacks on the way,
+ * and the last one (an empty file for a file's bind mount). Where the image
+ * has a symlink or a file on the way, the runtime makes the rest, resolved
+ * inside the root.
+ */
+static int init_mount_point(char **lowers, const char *init, const char *dest, bool is_file,
+			    struct berth_error **err)
+{
+	_cleanup_free_ char *rel = xstrdup(dest + strspn(dest, "/"));
+	struct stat st, here;
+
+	for (char *p = rel; *rel; p++) {
+		_cleanup_free_ char *path = NULL;
+		char saved = *p;
+		bool in_image;
+
+		if (saved && saved != '/')
+			continue;
+		*p = '\0';
+		path = xasprintf("%s/%s", init, rel);
+		in_image = lower_stat(lowers, rel, &st);
+		if (in_image && (!S_ISDIR(st.st_mode) || !saved))
+			return 0;
+		if (lstat(path, &here) == 0) {
+			if (!S_ISDIR(here.st_mode))
+				return 0;
+		} else if (!saved && is_file) {
+			int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+			if (fd < 0)
+				return berth_error_set(err, errno, "create '%s'", path);
+			close(fd);
+		} else if (init_dir_like(path, in_image ? &st : NULL, err) < 0) {
+			return -1;
+		}
+		*p = saved;
+		if (!saved)
+			break;
+	}
+	return 0;
+}
+
+int container_init_mount_points(struct store *s, const struct store_image *img, const char *dir,
+				const json_t *mounts, struct berth_error **err)
+{
+	_cleanup_strv_ char **lowers = NULL;
+	_cleanup_free_ char *init = xasprintf("%s/init", dir);
+	const json_t *mp;
+	size_t i;
+
+	if (!json_array_size(mounts))
+		return 0;
+	lowers = layer_dirs(s, img);
+	json_array_foreach((json_t *)mounts, i, mp)
+	{
+		const char *type = json_get_str(mp, "Type"), *src = json_get_str(mp, "Source");
+		struct stat st;
+		bool is_file = type && !strcmp(type, "bind") && src && stat(src, &st) == 0 &&
+			       !S_ISDIR(st.st_mode);
+
+		if (init_mount_point(lowers, init, json_get_str(mp, "Destination"), is_file, err) <
+		    0)
+			return -1;
 	}
 	return 0;
 }

@@ -2,6 +2,7 @@
 #include <sys/resource.h>
 
 #include "container/container.h"
+#include "container/volumes.h"
 #include "image/image.h"
 #include "runtime/caps.h"
 #include "util/fs.h"
@@ -232,7 +233,8 @@ struct runtime_spec *container_spec(struct store *s, const struct store_containe
 		berth_error_setk(err, BERTH_ERR_INVALID, 0, "No command specified");
 		goto fail;
 	}
-	if (caps_compute(add, drop, spec->privileged, &spec->caps, err) < 0 ||
+	if (container_volumes_spec(spec, s, json_object_get(config, "MountPoints"), err) < 0 ||
+	    caps_compute(add, drop, spec->privileged, &spec->caps, err) < 0 ||
 	    security_opts(spec, hc, err) < 0 || rlimits(spec, hc, err) < 0 ||
 	    image_layers(spec, s, c->id, c->image_id, err) < 0)
 		goto fail;

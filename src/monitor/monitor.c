@@ -21,6 +21,7 @@
 #include "util/proctitle.h"
 #include "util/strutil.h"
 #include "util/timeutil.h"
+#include "volume/volume.h"
 
 /* A container that ran this long restarts without delay, as in Docker. */
 #define RESTART_RESET_NS (10LL * 1000000000LL)
@@ -100,7 +101,8 @@ fail:
 }
 
 /*
- * --rm: the folder goes to the trash (a rename) and the record is deleted; the
+ * --rm: the folder goes to the trash (a rename) and the record is deleted,
+ * with the anonymous volumes no other container uses (as Docker's --rm); the
  * files themselves are removed after the client has its exit code.
  */
 static char *remove_container(struct monitor *m)
@@ -108,11 +110,15 @@ static char *remove_container(struct monitor *m)
 	_cleanup_free_ char *dir = xasprintf("%s/containers/%s", m->mc->root, m->mc->id);
 	_cleanup_free_ char *trash = xasprintf("%s/trash", m->mc->root);
 	_cleanup_error_ struct berth_error *e = NULL;
+	_cleanup_strv_ char **anonymous = NULL;
 	char *gone = fs_trash(dir, trash, &e);
 
 	if (!gone || store_resume(m->store, &e) < 0 ||
+	    store_volume_uses_of(m->store, m->mc->id, true, &anonymous, &e) < 0 ||
 	    store_container_delete(m->store, m->mc->id, &e) < 0)
 		log_error("cannot remove container %s: %s", m->mc->id, e->msg);
+	else
+		volume_remove_unused(m->store, anonymous);
 	return gone;
 }
 

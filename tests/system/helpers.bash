@@ -11,7 +11,8 @@
 #
 # The suite runs in a private data root and run root made by setup_suite.bash (or by
 # setup_file when bats did not run it). Each test's teardown checks for leaks
-# (containers, images, mounts, cgroups, processes) and fails the test if it finds any.
+# (containers, volumes, images, mounts, cgroups, processes) and fails the test if it
+# finds any.
 # A file that defines its own setup/teardown calls berth_setup/berth_teardown in them;
 # the same for setup_file/teardown_file.
 #
@@ -25,7 +26,7 @@ BUILD=${BUILD:-build}
 [[ $BUILD == /* ]] || BUILD=$BERTH_TOP/$BUILD
 BERTH=${BERTH:-$BUILD/src/cli/berth}
 BERTH_TIMEOUT=${BERTH_TIMEOUT:-60}
-BERTH_LEAK_CHECKS=${BERTH_LEAK_CHECKS:-containers images mounts cgroups processes}
+BERTH_LEAK_CHECKS=${BERTH_LEAK_CHECKS:-containers volumes images mounts cgroups processes}
 BERTH_PROBE=${BERTH_PROBE:-$BUILD/tests/helpers/berth-probe}
 BERTH_ENOSYS=${BERTH_ENOSYS:-$BUILD/tests/helpers/berth-enosys}
 BUSYBOX_TAR=${BUSYBOX_TAR:-$BERTH_TOP/build/busybox-rootfs.tar}
@@ -344,6 +345,20 @@ berth_leaks_containers() {
 	((${#leaked[@]})) || return 0
 	berth_quiet ps -a
 	berth_quiet rm -f "${leaked[@]}" >/dev/null
+}
+
+# Volumes left by the test (the containers' check runs first: rm -f keeps anonymous ones,
+# so a leaked container's volumes show here too).
+berth_leaks_volumes() {
+	local names
+	if ! names=$(berth_quiet volume ls -q); then
+		echo "'berth volume ls -q' failed"
+		return
+	fi
+	[[ -n $names ]] || return 0
+	printf '%s\n' "$names"
+	# shellcheck disable=SC2086 # one argument per name
+	berth_quiet volume rm -f $names >/dev/null
 }
 
 berth_leaks_images() {
