@@ -179,4 +179,6 @@ setup() {
 	run_berth rmi "$img:100"
 	assert "$(("$(grep -c '^Deleted: ' <<<"$output")" >= 100))" == "1" "its untagged parents went with it"
 	assert "$(find "$BERTH_ROOT/layers/l" -xtype l | wc -l)" == "0" "no dangling layer link"
+	run_berth rmi "$img:0"
+	assert "$output" == "Untagged: $img:0" "busybox keeps its own tag"
 }
