@@ -293,7 +293,9 @@ static int user_mounts_setup(int rootfd, const struct runtime_spec *spec, struct
 /*
  * The propagation of the host's mounts into the container's namespace: none
  * (private), unless a mount asks for slave or shared propagation, which needs
- * the host's events (rslave, as runc's default).
+ * the host's events (rslave, as runc's default). NEEDSWORK: an rshared mount
+ * then gets the host's new mounts but its own do not reach the host; that
+ * takes runc's rshared root with a private parent of the rootfs.
  */
 static unsigned long root_propagation(const struct runtime_spec *spec)
 {
