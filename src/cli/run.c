@@ -362,9 +362,6 @@ static int parse_opt(struct run_opts *o, const char *cmd, int c, char **argv)
 		json_object_set_new(o->cfg, "Entrypoint", json_pack("[s]", optarg));
 		break;
 	case OPT_NETWORK:
-		if (strcmp(optarg, "host") != 0 && strcmp(optarg, "none") != 0 &&
-		    strcmp(optarg, "bridge") != 0 && strcmp(optarg, "default") != 0)
-			return cli_usage_error(cmd, "network %s not found", optarg);
 		json_object_set_new(o->hc, "NetworkMode", json_string(optarg));
 		break;
 	case OPT_PRIVILEGED:

@@ -289,7 +289,7 @@ int container_create(struct store *s, const char *name, json_t *config, unsigned
 	if (!name)
 		name = gen = container_generate_name(s);
 	icfg_all = json_parse(img->config, strlen(img->config), "image config", err);
-	if (!icfg_all)
+	if (!icfg_all || container_net_check(s, config, err) < 0)
 		return -1;
 	if (host_net && empty_value(json_object_get(cfg, "Hostname"))) {
 		char h[256] = "";
@@ -443,6 +443,7 @@ static bool reconcile(struct store *s, struct store_container *c)
 		cgroup_destroy(cg, NULL);
 		cgroup_free(cg);
 	}
+	container_net_down(s, c->id);
 	c->state = STORE_CONTAINER_EXITED;
 	c->pid = c->monitor_pid = 0;
 	c->exit_code = 255;
@@ -547,6 +548,10 @@ static int monitor_config_of(struct store *s, const struct store_container *c, c
 		.restart_policy = json_get_str(restart, "Name"),
 		.restart_max =
 			(int)json_integer_value(json_object_get(restart, "MaximumRetryCount")),
+		.config = config,
+		.net_sandbox = container_net_sandbox,
+		.net_up = container_net_up,
+		.net_down = container_net_down,
 	};
 	mc->spec = container_spec(s, c, (json_t *)config, err);
 	if (!mc->spec) {
@@ -571,7 +576,9 @@ int container_start(struct store *s, const char *id, pid_t *pid, struct berth_er
 		return container_connect(s, c, true, err);
 	}
 	config = json_parse(c->config, strlen(c->config), "container config", err);
-	if (!config || monitor_config_of(s, c, config, &mc, err) < 0)
+	if (!config ||
+	    container_net_check_start(s, json_object_get(config, "HostConfig"), err) < 0 ||
+	    monitor_config_of(s, c, config, &mc, err) < 0)
 		return -1;
 	if (write_oci_config(s, c->id, mc.spec, err) < 0) {
 		sock = -1;
@@ -645,5 +652,7 @@ int container_remove(struct store *s, const char *what, unsigned flags, struct b
 		if (!c)
 			return 0; /* it was --rm: its monitor removed it */
 	}
+	/* what a start that died half-way may have left */
+	container_net_down(s, c->id);
 	return remove_files(s, c, flags & CONTAINER_REMOVE_VOLUMES, err);
 }

@@ -168,6 +168,47 @@ json_t *container_inspect(struct store *s, const struct store_container *c,
 struct runtime_spec *container_spec(struct store *s, const struct store_container *c,
 				    const json_t *config, struct berth_error **err);
 
+/*
+ * Networking (network.c), from HostConfig.NetworkMode: "default" or "bridge"
+ * (the default bridge network), "none", "host", "container:NAME" or the name
+ * of a network.
+ */
+/*
+ * At create: a network mode naming a network or container that does not
+ * exist is refused; with container:NAME the container takes NAME's hostname.
+ */
+int container_net_check(struct store *s, json_t *config, struct berth_error **err);
+/* At start: container:NAME must be running (Docker's error otherwise). */
+int container_net_check_start(struct store *s, const json_t *hc, struct berth_error **err);
+/*
+ * The monitor's net_sandbox, before each start of the container: a new
+ * network namespace for it to join (*netns_fd), or -1 when it has none of its
+ * own (none, host, container:NAME).
+ */
+int container_net_sandbox(const json_t *config, int *netns_fd, struct berth_error **err);
+/*
+ * The monitor's net_up, while the container's init prepares: its address on
+ * its network in the sandbox netns_fd, and its /etc/hosts line. Nothing is
+ * left on failure.
+ */
+int container_net_up(struct store *s, const char *id, const json_t *config, int netns_fd,
+		     struct berth_error **err);
+/*
+ * The monitor's net_down at the end, and the reconcile's after a monitor
+ * died: the place of what a container's network holds beyond its address and
+ * sandbox (which go with its state and its processes): published ports.
+ */
+void container_net_down(struct store *s, const char *id);
+/*
+ * The spec's network namespace (for a network, the monitor sets its path at
+ * each start), and the folder of the /etc/hosts, hostname and resolv.conf it
+ * binds (*files_dir, new: container:NAME uses NAME's).
+ */
+int container_net_spec(struct store *s, const char *id, const json_t *hc, struct runtime_spec *spec,
+		       char **files_dir, struct berth_error **err);
+/* inspect's NetworkSettings. */
+json_t *container_net_settings(struct store *s, const struct store_container *c, const json_t *hc);
+
 /* <root>/containers/<id>. Caller frees. */
 char *container_dir(const struct store *s, const char *id);
 

@@ -94,26 +94,6 @@ static json_t *graph_driver(struct store *s, const struct store_container *c)
 	return j;
 }
 
-/* NetworkSettings of a container on no network (bridge networking comes later). */
-static json_t *network_settings(const json_t *hc)
-{
-	const char *mode = json_get_str(hc, "NetworkMode");
-	const char *net = mode && !strcmp(mode, "host") ? "host" : "none";
-
-	return json_pack("{s:s, s:s, s:b, s:s, s:i, s:{}, s:s, s:n, s:n, s:s, s:s, s:s, s:i, s:s,"
-			 " s:i, s:s, s:s, s:{s:{s:n, s:n, s:n, s:s, s:s, s:s, s:s, s:i, s:s, s:s,"
-			 " s:i, s:s, s:n}}}",
-			 "Bridge", "", "SandboxID", "", "HairpinMode", 0, "LinkLocalIPv6Address",
-			 "", "LinkLocalIPv6PrefixLen", 0, "Ports", "SandboxKey", "",
-			 "SecondaryIPAddresses", "SecondaryIPv6Addresses", "EndpointID", "",
-			 "Gateway", "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0,
-			 "IPAddress", "", "IPPrefixLen", 0, "IPv6Gateway", "", "MacAddress", "",
-			 "Networks", net, "IPAMConfig", "Links", "Aliases", "NetworkID", "",
-			 "EndpointID", "", "Gateway", "", "IPAddress", "", "IPPrefixLen", 0,
-			 "IPv6Gateway", "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0,
-			 "MacAddress", "", "DriverOpts");
-}
-
 static void path_and_args(json_t *out, const json_t *cfg)
 {
 	json_t *args = json_array(), *v;
@@ -173,6 +153,6 @@ json_t *container_inspect(struct store *s, const struct store_container *c,
 	json_object_set_new(out, "Mounts",
 			    container_volumes_inspect(json_object_get(config, "MountPoints")));
 	json_object_set_new(out, "Config", cfg);
-	json_object_set_new(out, "NetworkSettings", network_settings(hc));
+	json_object_set_new(out, "NetworkSettings", container_net_settings(s, c, hc));
 	return out;
 }

@@ -198,10 +198,9 @@ struct runtime_spec *container_spec(struct store *s, const struct store_containe
 {
 	const json_t *cfg = json_object_get(config, "Config");
 	const json_t *hc = json_object_get(config, "HostConfig");
-	const char *mode = json_get_str(hc, "NetworkMode");
 	const char *wd = json_get_str(cfg, "WorkingDir");
 	const char *user = json_get_str(cfg, "User");
-	_cleanup_free_ char *dir = container_dir(s, c->id);
+	_cleanup_free_ char *dir = container_dir(s, c->id), *files = NULL;
 	_cleanup_strv_ char **add = json_get_strv(hc, "CapAdd");
 	_cleanup_strv_ char **drop = json_get_strv(hc, "CapDrop");
 	struct runtime_spec *spec = xcalloc(1, sizeof(*spec));
@@ -226,9 +225,10 @@ struct runtime_spec *container_spec(struct store *s, const struct store_containe
 	spec->readonly = json_is_true(json_object_get(hc, "ReadonlyRootfs"));
 	spec->init = json_is_true(json_object_get(hc, "Init"));
 	spec->seccomp = !spec->privileged;
-	spec->net = mode && strcmp(mode, "host") == 0 ? RUNTIME_NET_HOST : RUNTIME_NET_NONE;
+	if (container_net_spec(s, c->id, hc, spec, &files, err) < 0)
+		goto fail;
 	limits(spec, hc);
-	mounts(spec, dir, hc);
+	mounts(spec, files, hc);
 	if (!spec->argv || !spec->argv[0]) {
 		berth_error_setk(err, BERTH_ERR_INVALID, 0, "No command specified");
 		goto fail;

@@ -153,6 +153,8 @@ static char *teardown(struct monitor *m)
 		if (cgroup_destroy(m->cg, &e) < 0)
 			log_warn("cannot remove the cgroup of %s: %s", m->mc->id, e->msg);
 	}
+	if (m->mc->net_down && m->store && store_resume(m->store, NULL) == 0)
+		m->mc->net_down(m->store, m->mc->id);
 	fs_rm_rf(rundir, NULL);
 	return m->mc->auto_remove ? remove_container(m) : NULL;
 }
@@ -182,11 +184,35 @@ static int open_stdio(struct monitor *m, struct runtime_stdio *io, int child_fds
 	return 0;
 }
 
+/* The container's network, set up while its init prepares (runtime_spec.prestart). */
+struct net_prestart {
+	struct monitor *m;
+	int netns; /* the sandbox the init joins */
+};
+
+static int net_prestart(void *arg, pid_t pid, struct berth_error **err)
+{
+	struct net_prestart *np = arg;
+	struct monitor *m = np->m;
+
+	(void)pid;
+	if (!m->mc->net_up || store_resume(m->store, err) < 0)
+		return m->mc->net_up ? -1 : 0;
+	return m->mc->net_up(m->store, m->mc->id, m->mc->config, np->netns, err);
+}
+
+static void net_prestart_release(struct net_prestart *np)
+{
+	if (np->netns >= 0)
+		close(np->netns);
+}
+
 static int start_container(struct monitor *m, struct berth_error **err)
 {
 	struct runtime_spec *spec = m->mc->spec;
 	struct runtime_stdio io;
 	int child_fds[3] = {-1, -1, -1};
+	_cleanup_(net_prestart_release) struct net_prestart np = {.m = m, .netns = -1};
 	int r;
 
 	m->r.exited = false;
@@ -197,9 +223,18 @@ static int start_container(struct monitor *m, struct berth_error **err)
 		if (seccomp_build_default_cached(cache, spec->caps, &spec->bpf, err) < 0)
 			return -1;
 	}
+	if (m->mc->net_sandbox && m->mc->net_sandbox(m->mc->config, &np.netns, err) < 0)
+		return -1;
+	if (np.netns >= 0) {
+		free(spec->netns_path);
+		spec->netns_path = xasprintf("/proc/self/fd/%d", np.netns);
+		spec->prestart = net_prestart;
+		spec->prestart_arg = &np;
+	}
 	if (open_stdio(m, &io, child_fds, err) < 0)
 		return -1;
 	r = runtime_spawn(spec, m->cg, &io, &m->proc, err);
+	spec->prestart = NULL;
 	for (int i = 0; i < 3; i++)
 		if (child_fds[i] >= 0)
 			close(child_fds[i]);

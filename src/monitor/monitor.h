@@ -20,6 +20,7 @@
 #ifndef BERTH_MONITOR_MONITOR_H
 #define BERTH_MONITOR_MONITOR_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -39,6 +40,18 @@ struct monitor_config {
 	/* HostConfig.RestartPolicy: "no", "always", "unless-stopped", "on-failure" */
 	const char *restart_policy;
 	int restart_max; /* on-failure's MaximumRetryCount; 0 = no limit */
+	/*
+	 * The container's network (container/network.c), at each start:
+	 * net_sandbox makes the network namespace its init joins (*netns_fd; -1
+	 * when it has none of its own), net_up sets it up while the init
+	 * prepares. net_down runs at the teardown, after a failed start too.
+	 * NULL: nothing to do.
+	 */
+	const json_t *config; /* the container's {Config, HostConfig} */
+	int (*net_sandbox)(const json_t *config, int *netns_fd, struct berth_error **err);
+	int (*net_up)(struct store *s, const char *id, const json_t *config, int netns_fd,
+		      struct berth_error **err);
+	void (*net_down)(struct store *s, const char *id);
 };
 
 /*

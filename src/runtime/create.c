@@ -70,6 +70,7 @@ void runtime_spec_free(struct runtime_spec *spec)
 	free(spec->cwd);
 	free(spec->user);
 	free(spec->hostname);
+	free(spec->netns_path);
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		free(spec->mounts[i].type);
 		free(spec->mounts[i].source);
@@ -191,6 +192,7 @@ struct child_args {
 	const struct runtime_spec *spec;
 	const struct runtime_stdio *io;
 	int sync_fd;
+	int netns_fd;	  /* RUNTIME_NET_JOIN: the namespace to join, else -1 */
 	int join_fds[16]; /* cgroup_join_fds(), or none: the parent moves us and says 'G' */
 	size_t n_join;
 };
@@ -211,6 +213,16 @@ static int join_cgroup(const struct child_args *a, struct child_error *ce)
 	return 0;
 }
 
+/* The parent's prestart is done ('N'): the process may run. */
+static int wait_prestart(int sync_fd, struct child_error *ce)
+{
+	char go;
+
+	if (read(sync_fd, &go, 1) != 1 || go != 'N')
+		return child_fail(ce, 0, errno, "wait for the container's network");
+	return 0;
+}
+
 static int child_setup(const struct child_args *a, struct child_error *ce)
 {
 	const struct runtime_spec *spec = a->spec;
@@ -219,6 +231,10 @@ static int child_setup(const struct child_args *a, struct child_error *ce)
 	const struct seccomp_bpf *seccomp = spec->seccomp ? &spec->bpf : NULL;
 	struct child_user u;
 
+	/* before /sys is mounted: sysfs shows the network namespace of its mounter */
+	if (a->netns_fd >= 0 && setns(a->netns_fd, CLONE_NEWNET) < 0)
+		return child_fail(ce, 0, errno, "join the network namespace '%s'",
+				  spec->netns_path);
 	if (join_cgroup(a, ce) < 0 || rootfs_setup(spec, ce) < 0)
 		return -1;
 	if (sethostname(spec->hostname, strlen(spec->hostname)) < 0)
@@ -240,6 +256,8 @@ static int child_setup(const struct child_args *a, struct child_error *ce)
 	if (spec->no_new_privs &&
 	    (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || process_load_seccomp(seccomp, ce) < 0))
 		return child_fail(ce, 0, errno, "set no_new_privs");
+	if (spec->prestart && wait_prestart(sync_fd, ce) < 0)
+		return -1;
 	return exec_process(spec, process_env_with_home(spec->env, &u), sync_fd, ce);
 }
 
@@ -261,7 +279,7 @@ static unsigned long clone_flags(const struct runtime_spec *spec)
 {
 	unsigned long f = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
 
-	if (spec->net != RUNTIME_NET_HOST)
+	if (spec->net == RUNTIME_NET_NONE)
 		f |= CLONE_NEWNET;
 	return f;
 }
@@ -291,16 +309,40 @@ static int wait_child_report(int sock, pid_t pid, struct runtime_process *out,
 	}
 }
 
+/*
+ * The spec's prestart, while the child prepares; then 'N' lets it run. A child
+ * that failed meanwhile has hung up: its report says why.
+ */
+static int run_prestart(const struct runtime_spec *spec, pid_t pid, int sock,
+			struct berth_error **err)
+{
+	if (!spec->prestart)
+		return 0;
+	if (spec->prestart(spec->prestart_arg, pid, err) < 0)
+		return -1;
+	if (send(sock, "N", 1, MSG_NOSIGNAL) != 1)
+		log_debug("the container's init is gone before its prestart ended");
+	return 0;
+}
+
 int runtime_spawn(const struct runtime_spec *spec, struct cgroup *cg,
 		  const struct runtime_stdio *io, struct runtime_process *out,
 		  struct berth_error **err)
 {
-	struct child_args a = {.spec = spec, .io = io};
+	struct child_args a = {.spec = spec, .io = io, .netns_fd = -1};
+	_cleanup_close_ int netns_fd = -EBADF;
 	int sv[2], n, status;
 	pid_t pid;
 
 	out->pid = 0;
 	out->pty_master = -1;
+	if (spec->net == RUNTIME_NET_JOIN) {
+		netns_fd = open(spec->netns_path, O_RDONLY | O_CLOEXEC);
+		if (netns_fd < 0)
+			return berth_error_set(err, errno, "open the network namespace '%s'",
+					       spec->netns_path);
+		a.netns_fd = netns_fd;
+	}
 	n = cg ? cgroup_join_fds(cg, a.join_fds, ARRAY_SIZE(a.join_fds), err) : 0;
 	if (n < 0)
 		return -1;
@@ -325,6 +367,7 @@ int runtime_spawn(const struct runtime_spec *spec, struct cgroup *cg,
 	for (size_t i = 0; i < a.n_join; i++)
 		close(a.join_fds[i]);
 	if ((!a.n_join && ((cg && cgroup_enter(cg, pid, err) < 0) || write(sv[0], "G", 1) != 1)) ||
+	    run_prestart(spec, pid, sv[0], err) < 0 ||
 	    wait_child_report(sv[0], pid, out, err) < 0) {
 		if (err && !*err)
 			berth_error_set(err, errno, "start the container");

@@ -22,6 +22,7 @@
 enum runtime_net {
 	RUNTIME_NET_NONE, /* a new network namespace with only loopback */
 	RUNTIME_NET_HOST, /* the host's network namespace */
+	RUNTIME_NET_JOIN, /* the network namespace at netns_path */
 };
 
 struct runtime_mount {
@@ -55,6 +56,14 @@ struct runtime_spec {
 	bool seccomp;		/* load the default profile */
 	struct seccomp_bpf bpf; /* compiled before spawning when seccomp is set */
 	enum runtime_net net;
+	char *netns_path; /* RUNTIME_NET_JOIN: /proc/PID/ns/net, /proc/self/fd/N... */
+	/*
+	 * Runs in the caller of runtime_spawn() once the init is cloned, while it
+	 * prepares its root: the init runs its process only after it returned 0
+	 * (the container's network is set up meanwhile). NULL: none.
+	 */
+	int (*prestart)(void *arg, pid_t pid, struct berth_error **err);
+	void *prestart_arg;
 
 	struct runtime_mount *mounts; /* after the defaults, in order */
 	size_t n_mounts;

@@ -117,8 +117,11 @@ json_t *runtime_spec_to_oci(const struct runtime_spec *spec, const char *cgroup_
 			       "type", "uts", "type", "mount", "type", "cgroup");
 	json_t *res = json_object(), *process = oci_process(spec);
 
-	if (spec->net != RUNTIME_NET_HOST)
+	if (spec->net == RUNTIME_NET_NONE)
 		json_array_append_new(ns, json_pack("{s:s}", "type", "network"));
+	else if (spec->net == RUNTIME_NET_JOIN && spec->netns_path)
+		json_array_append_new(
+			ns, json_pack("{s:s, s:s}", "type", "network", "path", spec->netns_path));
 	if (l->memory)
 		json_object_set_new(res, "memory",
 				    json_pack("{s:I}", "limit", (json_int_t)l->memory));

@@ -715,6 +715,43 @@ int store_container_list(struct store *s, struct store_container ***out, struct 
 	return 0;
 }
 
+/* Running, paused or waiting to restart: what may hold an address. */
+static bool holds_leases(enum store_container_state st)
+{
+	return st == STORE_CONTAINER_RUNNING || st == STORE_CONTAINER_PAUSED ||
+	       st == STORE_CONTAINER_RESTARTING;
+}
+
+/*
+ * Runs st and frees the leases of container id in one transaction (the
+ * caller's when it is in one: a savepoint then).
+ */
+static int exec_freeing_leases(struct store *s, sqlite3_stmt *st, const char *id, const char *what,
+			       struct berth_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *del = NULL;
+	bool outer = sqlite3_get_autocommit(s->db);
+
+	if (!st)
+		return -1;
+	if (outer ? store_begin(s, err) < 0
+		  : sqlite3_exec(s->db, "SAVEPOINT leases", NULL, NULL, NULL) != SQLITE_OK)
+		return outer ? -1 : db_error(s, err, "savepoint");
+	del = prepare(s, err, "DELETE FROM leases WHERE container_id = ?", "s", id);
+	if (exec_stmt(s, st, what, err) < 0 || exec_stmt(s, del, "free leases", err) < 0) {
+		if (outer)
+			store_rollback(s);
+		else
+			sqlite3_exec(s->db, "ROLLBACK TO leases; RELEASE leases", NULL, NULL, NULL);
+		return -1;
+	}
+	if (outer)
+		return store_commit(s, err);
+	if (sqlite3_exec(s->db, "RELEASE leases", NULL, NULL, NULL) != SQLITE_OK)
+		return db_error(s, err, "release savepoint");
+	return 0;
+}
+
 int store_container_update_state(struct store *s, const struct store_container *c,
 				 struct berth_error **err)
 {
@@ -726,14 +763,17 @@ int store_container_update_state(struct store *s, const struct store_container *
 		"nnnniinnss", (int)c->state, (int)c->pid, (int)c->monitor_pid, c->exit_code,
 		c->started_at, c->finished_at, c->restart_count, (int)c->oom_killed,
 		c->error ? c->error : "", c->id);
-	return exec_stmt(s, st, "update container", err);
+
+	if (holds_leases(c->state))
+		return exec_stmt(s, st, "update container", err);
+	return exec_freeing_leases(s, st, c->id, "update container", err);
 }
 
 int store_container_delete(struct store *s, const char *id, struct berth_error **err)
 {
 	_cleanup_stmt_ sqlite3_stmt *st =
 		prepare(s, err, "DELETE FROM containers WHERE id = ?", "s", id);
-	return exec_stmt(s, st, "delete container", err);
+	return exec_freeing_leases(s, st, id, "delete container", err);
 }
 
 int store_container_rename(struct store *s, const char *id, const char *name,

@@ -153,7 +153,12 @@ struct store_container *store_container_find(struct store *s, const char *what,
  * schema v2 (use store_container_find() for a container's config).
  */
 int store_container_list(struct store *s, struct store_container ***out, struct berth_error **err);
-/* Writes the run-time fields (state, pids, exit code, times, restart count, oom, error). */
+/*
+ * Writes the run-time fields (state, pids, exit code, times, restart count, oom,
+ * error). A container that is neither running, paused nor restarting holds no
+ * address: its leases are freed in the same transaction, as they are when its
+ * record is deleted.
+ */
 int store_container_update_state(struct store *s, const struct store_container *c,
 				 struct berth_error **err);
 int store_container_delete(struct store *s, const char *id, struct berth_error **err);

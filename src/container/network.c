@@ -1,0 +1,285 @@
+/*
+ * A container's networking from HostConfig.NetworkMode, as Docker's: the
+ * default bridge network ("default", "bridge"), "none", "host",
+ * "container:NAME" (NAME's network namespace, hosts and hostname) or the name
+ * of a network (user networks: net/ makes them, they attach as the default).
+ */
+#define LOG_DOMAIN "container"
+#include <fcntl.h>
+
+#include "container/container.h"
+#include "net/net.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/log.h"
+#include "util/sha256.h"
+#include "util/strbuf.h"
+#include "util/strutil.h"
+
+enum net_mode {
+	NET_MODE_DEFAULT,   /* the default bridge network */
+	NET_MODE_NONE,	    /* loopback only */
+	NET_MODE_HOST,	    /* the host's namespace */
+	NET_MODE_CONTAINER, /* another container's namespace; *arg its name */
+	NET_MODE_NETWORK,   /* a network by name or ID; *arg that */
+};
+
+static enum net_mode net_mode(const json_t *hc, const char **arg)
+{
+	const char *mode = json_get_str(hc, "NetworkMode");
+
+	*arg = NULL;
+	if (!mode || !*mode || !strcmp(mode, "default") || !strcmp(mode, NET_DEFAULT_NAME))
+		return NET_MODE_DEFAULT;
+	if (!strcmp(mode, "none"))
+		return NET_MODE_NONE;
+	if (!strcmp(mode, "host"))
+		return NET_MODE_HOST;
+	*arg = mode;
+	if (str_has_prefix(mode, "container:")) {
+		*arg = mode + strlen("container:");
+		return NET_MODE_CONTAINER;
+	}
+	return NET_MODE_NETWORK;
+}
+
+static bool attaches(enum net_mode m)
+{
+	return m == NET_MODE_DEFAULT || m == NET_MODE_NETWORK;
+}
+
+/* container:NAME: NAME must exist; the container takes its hostname (Docker's rule). */
+static int check_container_mode(struct store *s, json_t *cfg, const char *name,
+				struct berth_error **err)
+{
+	_cleanup_(store_container_freep) struct store_container *other = NULL;
+	json_auto_t *config = NULL;
+	const char *hostname = json_get_str(cfg, "Hostname");
+
+	if (!*name)
+		return berth_error_setk(err, BERTH_ERR_INVALID, 0,
+					"invalid network mode: container:");
+	if (hostname && *hostname)
+		return berth_error_setk(err, BERTH_ERR_INVALID, 0,
+					"conflicting options: hostname and the network mode");
+	other = container_find(s, name, err);
+	if (!other)
+		return -1;
+	config = json_parse(other->config, strlen(other->config), "container config", err);
+	if (!config)
+		return -1;
+	hostname = json_get_str(json_object_get(config, "Config"), "Hostname");
+	json_object_set_new(cfg, "Hostname", json_string(hostname ? hostname : ""));
+	return 0;
+}
+
+int container_net_check(struct store *s, json_t *config, struct berth_error **err)
+{
+	json_t *cfg = json_object_get(config, "Config");
+	const char *arg;
+	_cleanup_(store_network_freep) struct store_network *n = NULL;
+
+	switch (net_mode(json_object_get(config, "HostConfig"), &arg)) {
+	case NET_MODE_CONTAINER:
+		return check_container_mode(s, cfg, arg, err);
+	case NET_MODE_NETWORK:
+		/* user networks: their records are net/'s (network create) */
+		n = store_network_find(s, arg, err);
+		return n ? 0 : -1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The container's /etc/hosts with its own line, "ADDRESS\tHOSTNAME" last (as
+ * Docker writes it), instead of the line of an earlier start. Written in
+ * place: containers that joined its network have it bound.
+ */
+static int write_hosts(struct store *s, const char *id, const json_t *cfg, const char *address,
+		       struct berth_error **err)
+{
+	_cleanup_free_ char *dir = container_dir(s, id);
+	_cleanup_free_ char *path = xasprintf("%s/hosts", dir);
+	_cleanup_free_ char *text = fs_read_file(path, NULL, err);
+	_cleanup_free_ char *own = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	const char *host = json_get_str(cfg, "Hostname"), *domain = json_get_str(cfg, "Domainname");
+	struct strbuf sb = STRBUF_INIT;
+	int r = 0;
+
+	if (!text)
+		return -1;
+	own = domain && *domain ? xasprintf("\t%s.%s %s", host, domain, host)
+				: xasprintf("\t%s", host ? host : "");
+	for (char *line = text, *next; *line; line = next) {
+		size_t len = strcspn(line, "\n");
+		size_t tab = strcspn(line, "\t");
+
+		next = line + len + (line[len] == '\n');
+		/* our line of an earlier start: an address, then exactly our names */
+		if (tab < len && len - tab == strlen(own) && !strncmp(line + tab, own, len - tab) &&
+		    strncmp(line, "127.", 4) && strncmp(line, "::1", 3))
+			continue;
+		strbuf_add(&sb, line, (size_t)(next - line));
+	}
+	strbuf_addf(&sb, "%s%s\n", address, own);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0 || fs_write_all(fd, sb.buf, sb.len) < 0)
+		r = berth_error_set(err, errno, "write '%s'", path);
+	strbuf_release(&sb);
+	return r;
+}
+
+int container_net_sandbox(const json_t *config, int *netns_fd, struct berth_error **err)
+{
+	const char *arg;
+
+	*netns_fd = -1;
+	if (!attaches(net_mode(json_object_get(config, "HostConfig"), &arg)))
+		return 0;
+	*netns_fd = net_sandbox_create(err);
+	return *netns_fd < 0 ? -1 : 0;
+}
+
+int container_net_up(struct store *s, const char *id, const json_t *config, int netns_fd,
+		     struct berth_error **err)
+{
+	const json_t *hc = json_object_get(config, "HostConfig");
+	_cleanup_(store_network_freep) struct store_network *n = NULL;
+	struct net_endpoint ep;
+	const char *arg;
+	enum net_mode m = net_mode(hc, &arg);
+
+	if (!attaches(m))
+		return 0;
+	n = m == NET_MODE_DEFAULT ? net_default_network(s, err) : store_network_find(s, arg, err);
+	if (!n || net_connect(s, id, netns_fd, n, "eth0", true, &ep, err) < 0)
+		return -1;
+	if (write_hosts(s, id, json_object_get(config, "Config"), ep.address, err) < 0) {
+		net_container_release(s, id);
+		return -1;
+	}
+	/* NEEDSWORK: published ports (net/ports.h) start here, once the address is known. */
+	return 0;
+}
+
+void container_net_down(struct store *s, const char *id)
+{
+	/*
+	 * The container's address went with its state (store.h), its sandbox and
+	 * links go with its processes. NEEDSWORK: published ports go here.
+	 */
+	(void)s;
+	(void)id;
+}
+
+int container_net_spec(struct store *s, const char *id, const json_t *hc, struct runtime_spec *spec,
+		       char **files_dir, struct berth_error **err)
+{
+	_cleanup_(store_container_freep) struct store_container *other = NULL;
+	const char *arg;
+	enum net_mode m = net_mode(hc, &arg);
+
+	*files_dir = container_dir(s, id);
+	spec->net = m == NET_MODE_HOST	 ? RUNTIME_NET_HOST
+		    : m == NET_MODE_NONE ? RUNTIME_NET_NONE
+					 : RUNTIME_NET_JOIN;
+	/* attached: the monitor makes the sandbox at each start and sets its path */
+	if (m != NET_MODE_CONTAINER)
+		return 0;
+	other = container_find(s, arg, err);
+	if (!other)
+		return -1;
+	/* not running: the start fails to open it (container_start says why first) */
+	spec->netns_path = xasprintf("/proc/%d/ns/net", (int)other->pid);
+	free(*files_dir);
+	*files_dir = container_dir(s, other->id);
+	return 0;
+}
+
+int container_net_check_start(struct store *s, const json_t *hc, struct berth_error **err)
+{
+	_cleanup_(store_container_freep) struct store_container *other = NULL;
+	const char *arg;
+
+	if (net_mode(hc, &arg) != NET_MODE_CONTAINER)
+		return 0;
+	other = container_find(s, arg, err);
+	if (!other)
+		return -1;
+	if (other->state != STORE_CONTAINER_RUNNING && other->state != STORE_CONTAINER_PAUSED)
+		return berth_error_setk(err, BERTH_ERR_CONFLICT, 0,
+					"cannot join network of a non running container: %s",
+					other->id);
+	return 0;
+}
+
+/* One entry of NetworkSettings.Networks; ep NULL: the container holds no address there. */
+static json_t *endpoint_json(const char *network_id, const struct net_endpoint *ep)
+{
+	return json_pack("{s:n, s:n, s:n, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:n}",
+			 "IPAMConfig", "Links", "Aliases", "NetworkID", network_id, "EndpointID",
+			 ep ? ep->endpoint_id : "", "Gateway", ep ? ep->gateway : "", "IPAddress",
+			 ep ? ep->address : "", "IPPrefixLen", ep ? ep->prefix_len : 0,
+			 "IPv6Gateway", "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0,
+			 "MacAddress", ep ? ep->mac : "", "DriverOpts");
+}
+
+/* The network a container attaches to and its endpoint there, if it holds an address. */
+static json_t *attached_networks(struct store *s, const struct store_container *c, enum net_mode m,
+				 const char *arg, struct net_endpoint *top)
+{
+	_cleanup_(store_network_freep) struct store_network *n =
+		store_network_find(s, m == NET_MODE_DEFAULT ? NET_DEFAULT_NAME : arg, NULL);
+	_cleanup_free_ struct net_endpoint *eps = NULL;
+	const struct net_endpoint *ep = NULL;
+	size_t k = 0;
+
+	if (n && container_is_running(c) && net_container_endpoints(s, c->id, &eps, &k, NULL) < 0)
+		k = 0;
+	for (size_t i = 0; i < k && !ep; i++)
+		if (!strcmp(eps[i].network_id, n->id))
+			ep = &eps[i];
+	/* Docker fills the top-level fields for the default bridge network only */
+	if (ep && m == NET_MODE_DEFAULT)
+		*top = *ep;
+	return json_pack("{s:o}",
+			 n     ? n->name
+			 : arg ? arg
+			       : NET_DEFAULT_NAME,
+			 endpoint_json(n ? n->id : "", ep));
+}
+
+json_t *container_net_settings(struct store *s, const struct store_container *c, const json_t *hc)
+{
+	_cleanup_free_ char *sandbox = NULL;
+	char sandbox_id[SHA256_DIGEST_LEN] = "";
+	struct net_endpoint top = {0};
+	bool running = container_is_running(c);
+	const char *arg;
+	enum net_mode m = net_mode(hc, &arg);
+	json_t *networks;
+
+	if (attaches(m))
+		networks = attached_networks(s, c, m, arg, &top);
+	else if (m == NET_MODE_CONTAINER)
+		networks = json_object();
+	else
+		networks = json_pack("{s:o}", m == NET_MODE_HOST ? "host" : "none",
+				     endpoint_json("", NULL));
+	if (running && attaches(m) && c->pid > 0) {
+		sandbox = xasprintf("/proc/%d/ns/net", (int)c->pid);
+		sha256_of(c->id, strlen(c->id), sandbox_id);
+	}
+	return json_pack("{s:s, s:s, s:b, s:s, s:i, s:o, s:s, s:n, s:n, s:s, s:s, s:s, s:i, s:s,"
+			 " s:i, s:s, s:s, s:o}",
+			 "Bridge", "", "SandboxID", sandbox ? digest_hex(sandbox_id) : "",
+			 "HairpinMode", 0, "LinkLocalIPv6Address", "", "LinkLocalIPv6PrefixLen", 0,
+			 "Ports", json_object(), "SandboxKey", sandbox ? sandbox : "",
+			 "SecondaryIPAddresses", "SecondaryIPv6Addresses", "EndpointID",
+			 top.endpoint_id, "Gateway", top.gateway, "GlobalIPv6Address", "",
+			 "GlobalIPv6PrefixLen", 0, "IPAddress", top.address, "IPPrefixLen",
+			 top.prefix_len, "IPv6Gateway", "", "MacAddress", top.mac, "Networks",
+			 networks);
+}

@@ -1,0 +1,31 @@
+/* What the files of net/ share. Private to net/. */
+#ifndef BERTH_NET_INTERNAL_H
+#define BERTH_NET_INTERNAL_H
+
+#include "store/store.h"
+#include "util/error.h"
+
+struct nl_sock;
+
+/* 64 random hex digits and a NUL (network and endpoint IDs). */
+void net_random_hex(char out[65]);
+
+/*
+ * Makes sure network n's bridge exists, is up and has the gateway address;
+ * the first time, also forwarding and (unless n is internal) masquerade.
+ * Returns the bridge's ifindex. sk: a socket in the host's namespace.
+ */
+int net_bridge_ensure(struct nl_sock *sk, const struct store_network *n, struct berth_error **err);
+
+/* Moves error *e into *err (which may be NULL); returns -1. */
+static inline int net_error_move(struct berth_error **err, struct berth_error **e)
+{
+	if (err)
+		*err = *e;
+	else
+		berth_error_free(*e);
+	*e = NULL;
+	return -1;
+}
+
+#endif
