@@ -11,8 +11,8 @@
 #
 # The suite runs in a private data root and run root made by setup_suite.bash (or by
 # setup_file when bats did not run it). Each test's teardown checks for leaks
-# (containers, volumes, images, mounts, cgroups, processes) and fails the test if it
-# finds any.
+# (containers, volumes, images, mounts, cgroups, processes, veths and address leases)
+# and fails the test if it finds any.
 # A file that defines its own setup/teardown calls berth_setup/berth_teardown in them;
 # the same for setup_file/teardown_file.
 #
@@ -26,7 +26,7 @@ BUILD=${BUILD:-build}
 [[ $BUILD == /* ]] || BUILD=$BERTH_TOP/$BUILD
 BERTH=${BERTH:-$BUILD/src/cli/berth}
 BERTH_TIMEOUT=${BERTH_TIMEOUT:-60}
-BERTH_LEAK_CHECKS=${BERTH_LEAK_CHECKS:-containers volumes images mounts cgroups processes}
+BERTH_LEAK_CHECKS=${BERTH_LEAK_CHECKS:-containers volumes images mounts cgroups processes network}
 BERTH_PROBE=${BERTH_PROBE:-$BUILD/tests/helpers/berth-probe}
 BERTH_ENOSYS=${BERTH_ENOSYS:-$BUILD/tests/helpers/berth-enosys}
 BUSYBOX_TAR=${BUSYBOX_TAR:-$BERTH_TOP/build/busybox-rootfs.tar}
@@ -373,6 +373,38 @@ berth_leaks_images() {
 	((${#leaked[@]})) || return 0
 	printf '%s\n' "${leaked[@]}" | sort -u
 	berth_quiet rmi -f "${leaked[@]}" >/dev/null
+}
+
+# The host sides of the veths of the suite's containers (their alias names the run
+# root) and the store's address leases, but those of kept containers. The kernel
+# removes a container's links in the background once its processes are gone: a
+# moment is allowed for it.
+berth_leaks_network() {
+	local i veths leases
+	for i in $(seq 40); do
+		veths=$(berth_veths)
+		[[ -z $veths ]] && break
+		sleep 0.05
+	done
+	[[ -z $veths ]] || printf 'veth %s\n' $veths
+	command -v sqlite3 >/dev/null && [[ -e $BERTH_ROOT/berth.db ]] || return 0
+	leases=$(sqlite3 "$BERTH_ROOT/berth.db" 'SELECT address || " " || container_id FROM leases' 2>/dev/null) ||
+		return 0
+	while read -r i; do
+		[[ -n $i ]] && ! berth_is_kept "${i#* }" && printf 'lease %s\n' "$i"
+	done <<<"$leases"
+	return 0
+}
+
+# berth_veths: the veths of the suite's containers, but kept ones (their alias is
+# "berth RUNROOT ID")
+berth_veths() {
+	local name id
+	ip -d -o link show type veth 2>/dev/null |
+		awk -v root="$BERTH_RUNROOT" '{ for (i = 1; i < NF; i++) if ($i == "alias" && $(i + 1) == "berth" && $(i + 2) == root) { split($2, n, "@"); sub(/:$/, "", n[1]); print n[1], $(i + 3) } }' |
+		while read -r name id; do
+			berth_is_kept "$id" || printf '%s\n' "$name"
+		done
 }
 
 berth_leaks_mounts() {
