@@ -214,6 +214,20 @@ static int enable_forwarding(struct berth_error **err)
 	return fs_write_string(knob, "1", err);
 }
 
+/*
+ * Forwarding and masquerade, for traffic that leaves the host. Without them
+ * containers still reach the host and each other: a warning, not a failure
+ * (which no later start would retry, the bridge being there by then).
+ */
+static void outbound(const struct store_network *n)
+{
+	_cleanup_error_ struct berth_error *e = NULL;
+
+	if (enable_forwarding(&e) < 0 || (!n->internal && masquerade(n->bridge, n->subnet, &e) < 0))
+		log_warn("network %s: containers cannot reach beyond the host: %s", n->name,
+			 e->msg);
+}
+
 static bool has_address(const struct net_subnet *v, size_t n, uint32_t a)
 {
 	for (size_t i = 0; i < n; i++)
@@ -260,8 +274,7 @@ int net_bridge_ensure(struct nl_sock *sk, const struct store_network *n, struct 
 	}
 	if (!(flags & IFF_UP) && net_nl_link_up(sk, idx, err) < 0)
 		return -1;
-	if (changed && (enable_forwarding(err) < 0 ||
-			(!n->internal && masquerade(n->bridge, n->subnet, err) < 0)))
-		return -1;
+	if (changed)
+		outbound(n);
 	return idx;
 }

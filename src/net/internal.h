@@ -12,7 +12,8 @@ void net_random_hex(char out[65]);
 
 /*
  * Makes sure network n's bridge exists, is up and has the gateway address;
- * the first time, also forwarding and (unless n is internal) masquerade.
+ * when it makes any of them, also forwarding and (unless n is internal)
+ * masquerade, which only warn when they fail.
  * Returns the bridge's ifindex. sk: a socket in the host's namespace.
  */
 int net_bridge_ensure(struct nl_sock *sk, const struct store_network *n, struct berth_error **err);

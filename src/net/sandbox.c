@@ -144,7 +144,7 @@ struct connect_ctx {
 static int lease_and_link(struct connect_ctx *c, struct nl_sock *sk, int bridge, int nsfd,
 			  const char *ifname, struct berth_error **err)
 {
-	uint32_t skip[CONNECT_ATTEMPTS];
+	uint32_t skip[CONNECT_ATTEMPTS] = {0};
 	_cleanup_free_ char *alias = xasprintf("berth %s %s", c->s->runroot, c->id);
 
 	for (size_t tries = 0; tries < CONNECT_ATTEMPTS; tries++) {

@@ -71,6 +71,19 @@ leases_of() {
 	run_berth rm "$name"
 }
 
+@test "berth0 forwards, and masquerades its subnet in berth's own nftables table" {
+	requires tool:nft
+	run_berth run --rm busybox true
+	local subnet
+	subnet=$(ip -o -4 addr show dev berth0 | awk '{ print $4; exit }')
+	subnet=$(python3 -c 'import ipaddress, sys; print(ipaddress.ip_interface(sys.argv[1]).network)' "$subnet")
+	assert "$(cat /proc/sys/net/ipv4/ip_forward)" == "1" "forwarding is on"
+	run nft list set ip berth masq-berth0
+	assert "$output" =~ "$subnet" "berth0's subnet is in the set"
+	run nft list chain ip berth postrouting-berth0
+	assert "$output" =~ 'ip saddr @masq-berth0 oifname != "berth0" masquerade' "the rule"
+}
+
 @test "a container reaches the gateway and another container by address" {
 	local a gw ip
 	a=$(random_name peer)
