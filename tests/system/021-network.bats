@@ -15,6 +15,22 @@ setup() {
 	ensure_busybox
 }
 
+teardown() {
+	local r ids
+	# what the pools' test made: its namespace and data roots
+	if [[ -n ${TEST_NS:-} ]]; then
+		for r in "$BATS_TEST_TMPDIR"/r[0-9]; do
+			[[ -d $r ]] || continue
+			ids=$(in_netns "$TEST_NS" "$r" ps -aq 2>/dev/null) || ids=
+			# shellcheck disable=SC2086 # one argument per ID
+			[[ -z $ids ]] || in_netns "$TEST_NS" "$r" rm -f $ids >/dev/null 2>&1
+			rm -rf "$r" "$r-run"
+		done
+		ip netns del "$TEST_NS" 2>/dev/null
+	fi
+	berth_teardown
+}
+
 # The gateway of the default bridge network (the address of berth0).
 gateway() {
 	ip -o -4 addr show dev berth0 | awk '{ split($4, a, "/"); print a[1]; exit }'
@@ -82,6 +98,46 @@ leases_of() {
 	assert "$output" =~ "$subnet" "berth0's subnet is in the set"
 	run nft list chain ip berth postrouting-berth0
 	assert "$output" =~ 'ip saddr @masq-berth0 oifname != "berth0" masquerade' "the rule"
+}
+
+# in_netns NS ROOT CMD...: berth in network namespace NS with a data root of its own
+in_netns() {
+	local ns=$1 root=$2
+	shift 2
+	BERTH_ROOT=$root BERTH_RUNROOT=$root-run nsenter --net="/run/netns/$ns" \
+		timeout 60 "$BERTH" "$@"
+}
+
+@test "the bridge's subnet is the first of the pools that no route overlaps" {
+	requires tool:nsenter
+	local ns r1=$BATS_TEST_TMPDIR/r1 r2=$BATS_TEST_TMPDIR/r2
+	ns=bnet-$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
+	# a namespace of the test's own: its berth0, routes and nftables are its own
+	ip netns add "$ns"
+	TEST_NS=$ns
+	ip -n "$ns" link set lo up
+	ip -n "$ns" route add 172.17.5.0/24 dev lo
+	"$BERTH_TOP/scripts/busybox-image" "$BERTH" "$r1" >/dev/null
+	run in_netns "$ns" "$r1" run --rm busybox ip -o -4 addr show eth0
+	assert "$output" =~ "inet 172\.18\.0\.2/16 " "172.17.0.0/16 is routed: 172.18.0.0/16"
+	run ip -n "$ns" -o -4 addr show berth0
+	assert "$output" =~ "inet 172\.18\.0\.1/16 " "the gateway on berth0"
+	# another data root takes the bridge's subnet as it is
+	"$BERTH_TOP/scripts/busybox-image" "$BERTH" "$r2" >/dev/null
+	BERTH_NETWORK_POOL="base=10.99.0.0/16,size=24" run in_netns "$ns" "$r2" run --rm busybox ip -o -4 addr show eth0
+	assert "$output" =~ "inet 172\.18\.0\.2/16 " "berth0's subnet, not the pool's"
+	# and with no bridge yet, the pool of BERTH_NETWORK_POOL
+	ip -n "$ns" link del berth0
+	rm -rf "$r2" "$r2-run"
+	"$BERTH_TOP/scripts/busybox-image" "$BERTH" "$r2" >/dev/null
+	BERTH_NETWORK_POOL="base=10.99.0.0/16,size=24" run in_netns "$ns" "$r2" run --rm busybox ip -o -4 addr show eth0
+	assert "$output" =~ "inet 10\.99\.0\.2/24 " "the first /24 of BERTH_NETWORK_POOL"
+	# a pool that is no pool
+	ip -n "$ns" link del berth0
+	rm -rf "$r2" "$r2-run"
+	"$BERTH_TOP/scripts/busybox-image" "$BERTH" "$r2" >/dev/null
+	BERTH_NETWORK_POOL="nonsense" run -125 in_netns "$ns" "$r2" run --rm busybox true
+	assert "$output" =~ "BERTH_NETWORK_POOL: invalid address pool 'nonsense'" "the pool's error"
 }
 
 @test "a container reaches the gateway and another container by address" {
