@@ -1,6 +1,5 @@
 /* The default bridge network: its record, its Linux bridge, forwarding and masquerade. */
 #define LOG_DOMAIN "net"
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <linux/if.h>
 #include <sys/random.h>
@@ -8,6 +7,7 @@
 #include "net/internal.h"
 #include "net/net.h"
 #include "net/netlink.h"
+#include "net/nft.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/strutil.h"
@@ -127,63 +127,6 @@ struct store_network *net_default_network(struct store *s, struct berth_error **
 }
 
 /*
- * libnftables, loaded when a bridge is made (linking it would cost every
- * berth command five more libraries). NEEDSWORK: net/nft.c's net_nft_run()
- * does the same for published ports; use it once both are in.
- */
-struct nft_ctx;
-struct nft_api {
-	struct nft_ctx *(*ctx_new)(unsigned flags);
-	void (*ctx_free)(struct nft_ctx *ctx);
-	int (*buffer_output)(struct nft_ctx *ctx);
-	int (*buffer_error)(struct nft_ctx *ctx);
-	const char *(*get_error_buffer)(struct nft_ctx *ctx);
-	int (*run_cmd_from_buffer)(struct nft_ctx *ctx, const char *buf);
-};
-
-static int load_nft(struct nft_api *api, struct berth_error **err)
-{
-	void *lib = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
-
-	if (!lib)
-		return berth_error_set(err, 0, "cannot load libnftables: %s", dlerror());
-	*(void **)&api->ctx_new = dlsym(lib, "nft_ctx_new");
-	*(void **)&api->ctx_free = dlsym(lib, "nft_ctx_free");
-	*(void **)&api->buffer_output = dlsym(lib, "nft_ctx_buffer_output");
-	*(void **)&api->buffer_error = dlsym(lib, "nft_ctx_buffer_error");
-	*(void **)&api->get_error_buffer = dlsym(lib, "nft_ctx_get_error_buffer");
-	*(void **)&api->run_cmd_from_buffer = dlsym(lib, "nft_run_cmd_from_buffer");
-	if (!api->ctx_new || !api->ctx_free || !api->buffer_output || !api->buffer_error ||
-	    !api->get_error_buffer || !api->run_cmd_from_buffer)
-		return berth_error_set(err, 0, "cannot load libnftables: %s", dlerror());
-	return 0;
-}
-
-/* Runs nft commands as one transaction. */
-static int nft_run(const char *cmds, struct berth_error **err)
-{
-	struct nft_api api = {0};
-	struct nft_ctx *ctx;
-	const char *msg;
-	int r;
-
-	if (load_nft(&api, err) < 0)
-		return -1;
-	ctx = api.ctx_new(0);
-	if (!ctx)
-		return berth_error_set(err, ENOMEM, "nftables context");
-	api.buffer_output(ctx);
-	api.buffer_error(ctx);
-	r = api.run_cmd_from_buffer(ctx, cmds);
-	msg = r ? api.get_error_buffer(ctx) : NULL;
-	if (r)
-		berth_error_set(err, 0, "nftables: %.*s", (int)strcspn(msg ? msg : "", "\n"),
-				msg ? msg : "");
-	api.ctx_free(ctx);
-	return r ? -1 : 0;
-}
-
-/*
  * Masquerade of the subnet's traffic that leaves by another link than the
  * bridge, in berth's own table: a chain and a set of subnets per bridge, so
  * that this is idempotent and data roots sharing a bridge add to the set.
@@ -191,17 +134,18 @@ static int nft_run(const char *cmds, struct berth_error **err)
 static int masquerade(const char *bridge, const char *subnet, struct berth_error **err)
 {
 	_cleanup_free_ char *cmds = xasprintf(
-		"add table ip berth\n"
-		"add chain ip berth postrouting-%1$s { type nat hook postrouting priority srcnat;"
-		" policy accept; }\n"
-		"add set ip berth masq-%1$s { type ipv4_addr; flags interval; }\n"
-		"flush chain ip berth postrouting-%1$s\n"
-		"add rule ip berth postrouting-%1$s ip saddr @masq-%1$s oifname != \"%1$s\""
-		" masquerade\n"
-		"add element ip berth masq-%1$s { %2$s }\n",
+		"add table ip " NET_NFT_TABLE "\n"
+		"add chain ip " NET_NFT_TABLE " postrouting-%1$s { type nat hook postrouting"
+		" priority srcnat; policy accept; }\n"
+		"add set ip " NET_NFT_TABLE " masq-%1$s { type ipv4_addr; flags interval; }\n"
+		"flush chain ip " NET_NFT_TABLE " postrouting-%1$s\n"
+		"add rule ip " NET_NFT_TABLE " postrouting-%1$s ip saddr @masq-%1$s"
+		" oifname != \"%1$s\" masquerade\n"
+		"add element ip " NET_NFT_TABLE " masq-%1$s { %2$s }\n",
 		bridge, subnet);
 
-	return nft_run(cmds, err) < 0 ? berth_error_wrap(err, "masquerade '%s'", subnet) : 0;
+	return net_nft_run(cmds, NULL, err) < 0 ? berth_error_wrap(err, "masquerade '%s'", subnet)
+						: 0;
 }
 
 static int enable_forwarding(struct berth_error **err)

@@ -122,6 +122,10 @@ in_netns() {
 	assert "$output" =~ "inet 172\.18\.0\.2/16 " "172.17.0.0/16 is routed: 172.18.0.0/16"
 	run ip -n "$ns" -o -4 addr show berth0
 	assert "$output" =~ "inet 172\.18\.0\.1/16 " "the gateway on berth0"
+	if command -v nft >/dev/null; then
+		run nsenter --net="/run/netns/$ns" nft list set ip berth masq-berth0
+		assert "$output" =~ "172\.18\.0\.0/16" "its subnet masqueraded"
+	fi
 	# another data root takes the bridge's subnet as it is
 	"$BERTH_TOP/scripts/busybox-image" "$BERTH" "$r2" >/dev/null
 	BERTH_NETWORK_POOL="base=10.99.0.0/16,size=24" run in_netns "$ns" "$r2" run --rm busybox ip -o -4 addr show eth0
