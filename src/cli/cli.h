@@ -132,6 +132,8 @@ int cmd_volume_rm(int argc, char **argv);
 int cmd_volume_prune(int argc, char **argv);
 /* logs.c */
 int cmd_logs(int argc, char **argv);
+/* port.c */
+int cmd_port(int argc, char **argv);
 /* inspect.c */
 int cmd_inspect(int argc, char **argv);
 int cmd_container_inspect(int argc, char **argv);

@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "container/container.h"
 #include "image/image.h"
+#include "net/ports.h"
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/strbuf.h"
@@ -169,11 +170,24 @@ static void fields_release(struct ps_fields *f)
 	free(f->command);
 }
 
+/* PORTS: what a running container publishes (and exposes), from its run folder. */
+static char *ports_of(struct store *s, const struct store_container *c)
+{
+	_cleanup_free_ char *rundir = NULL;
+	json_auto_t *ports = NULL;
+
+	if (!container_is_running(c))
+		return xstrdup("");
+	rundir = xasprintf("%s/%s", s->runroot, c->id);
+	ports = net_ports_read(rundir);
+	return net_ports_format_ps(ports);
+}
+
 static json_t *row_of(struct store *s, const struct store_container *c, const struct ps_opts *o)
 {
 	struct ps_fields f;
 	_cleanup_free_ char *id = o->no_trunc ? xstrdup(c->id) : xstrndup(c->id, 12);
-	_cleanup_free_ char *command = NULL, *labels = NULL;
+	_cleanup_free_ char *command = NULL, *labels = NULL, *ports = NULL;
 	_cleanup_free_ char *running_for = cli_since(c->created, " ago");
 	_cleanup_free_ char *status = status_of(c);
 	_cleanup_free_ char *size = o->size ? size_of(s, c) : xstrdup("");
@@ -183,6 +197,7 @@ static json_t *row_of(struct store *s, const struct store_container *c, const st
 	json_t *row;
 
 	fields_of(c, &f);
+	ports = ports_of(s, c);
 	command = command_of(f.command, o->no_trunc);
 	labels = labels_of(f.labels);
 	gmtime_r(&sec, &tm);
@@ -194,7 +209,7 @@ static json_t *row_of(struct store *s, const struct store_container *c, const st
 		{"Command", command},
 		{"CreatedAt", created_at},
 		{"RunningFor", running_for},
-		{"Ports", ""},
+		{"Ports", ports},
 		{"State", store_container_state_name(c->state)},
 		{"Status", status},
 		{"Size", size},
@@ -305,15 +320,18 @@ static bool label_matches(const char *want, const json_t *labels)
 
 /*
  * expose=PORT[-PORT][/PROTO] (tcp unless said): a port of Config.ExposedPorts
- * ("80/tcp") in the range.
+ * ("80/tcp") in the range; publish=: of HostConfig.PortBindings, as Docker's.
  */
-static bool expose_matches(struct store *s, const char *want, const struct store_container *c)
+static bool port_matches(struct store *s, const char *want, const struct store_container *c,
+			 bool published)
 {
 	/* the list leaves the config out (ps needs it for this filter only) */
 	_cleanup_(store_container_freep) struct store_container *full =
 		store_container_find(s, c->id, NULL);
 	json_auto_t *config = full ? json_loads(full->config, 0, NULL) : NULL;
-	json_t *ports = json_object_get(json_object_get(config, "Config"), "ExposedPorts");
+	json_t *ports =
+		published ? json_object_get(json_object_get(config, "HostConfig"), "PortBindings")
+			  : json_object_get(json_object_get(config, "Config"), "ExposedPorts");
 	const char *slash = strchr(want, '/'), *key;
 	unsigned lo = 0, hi = 0;
 	json_t *v;
@@ -394,11 +412,11 @@ static bool one_matches(struct store *s, const char *key, const char *v,
 		return !strcmp(v, net && !strcmp(net, "host") ? "host" : "none");
 	if (!strcmp(key, "health")) /* no container has a health check yet */
 		return !strcmp(v, "none");
-	if (!strcmp(key, "expose"))
-		return expose_matches(s, v, c);
+	if (!strcmp(key, "expose") || !strcmp(key, "publish"))
+		return port_matches(s, v, c, key[0] == 'p');
 	if (!strcmp(key, "volume"))
 		return volume_matches(s, v, c);
-	return false; /* publish: no published ports yet */
+	return false;
 }
 
 static bool matches(struct store *s, const json_t *filters, const struct store_container *c)

@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "container/container.h"
 #include "image/ref.h"
+#include "net/ports.h"
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/strutil.h"
@@ -36,6 +37,7 @@ enum {
 	OPT_LABEL_FILE,
 	OPT_MOUNT,
 	OPT_VOLUMES_FROM,
+	OPT_EXPOSE,
 };
 
 static const struct option run_longopts[] = {
@@ -75,6 +77,9 @@ static const struct option run_longopts[] = {
 	{"volume", required_argument, NULL, 'v'},
 	{"mount", required_argument, NULL, OPT_MOUNT},
 	{"volumes-from", required_argument, NULL, OPT_VOLUMES_FROM},
+	{"publish", required_argument, NULL, 'p'},
+	{"publish-all", no_argument, NULL, 'P'},
+	{"expose", required_argument, NULL, OPT_EXPOSE},
 	{"help", no_argument, NULL, 'H'},
 	{NULL, 0, NULL, 0},
 };
@@ -287,6 +292,7 @@ static int run_usage(void)
 	     "      --cpus decimal          Number of CPUs\n"
 	     "  -d, --detach                Run container in background and print container ID\n"
 	     "      --entrypoint string     Overwrite the default ENTRYPOINT of the image\n"
+	     "      --expose list           Expose a port or a range of ports\n"
 	     "  -e, --env list              Set environment variables\n"
 	     "      --env-file list         Read in a file of environment variables\n"
 	     "  -h, --hostname string       Container host name\n"
@@ -300,6 +306,8 @@ static int run_usage(void)
 	     "      --network string        Connect a container to a network (none, host)\n"
 	     "      --pids-limit int        Tune container pids limit (set -1 for unlimited)\n"
 	     "      --privileged            Give extended privileges to this container\n"
+	     "  -p, --publish list          Publish a container's port(s) to the host\n"
+	     "  -P, --publish-all           Publish all exposed ports to random ports\n"
 	     "      --read-only             Mount the container's root filesystem as read only\n"
 	     "      --rm                    Automatically remove the container when it exits\n"
 	     "      --security-opt list     Security Options\n"
@@ -312,6 +320,30 @@ static int run_usage(void)
 	     "      --volumes-from list     Mount volumes from the specified container(s)\n"
 	     "  -w, --workdir string        Working directory inside the container");
 	return 0;
+}
+
+/* An object member of obj, made when missing. */
+static json_t *object_at(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!json_is_object(v)) {
+		v = json_object();
+		json_object_set_new(obj, key, v);
+	}
+	return v;
+}
+
+/* -p and --expose: Config.ExposedPorts and HostConfig.PortBindings, as Docker's CLI fills them. */
+static int add_port(struct run_opts *o, const char *cmd, const char *spec, bool publish)
+{
+	_cleanup_error_ struct berth_error *err = NULL;
+	json_t *exposed = object_at(o->cfg, "ExposedPorts");
+	int r = publish ? net_ports_parse_publish(spec, exposed, object_at(o->hc, "PortBindings"),
+						  &err)
+			: net_ports_parse_expose(spec, exposed, &err);
+
+	return r < 0 ? cli_usage_error(cmd, "%s.", err->msg) : 0;
 }
 
 static int parse_opt(struct run_opts *o, const char *cmd, int c, char **argv)
@@ -425,6 +457,13 @@ static int parse_opt(struct run_opts *o, const char *cmd, int c, char **argv)
 	case OPT_SIG_PROXY:
 		o->sig_proxy = !optarg || strcmp(optarg, "false") != 0;
 		break;
+	case 'p':
+		return add_port(o, cmd, optarg, true);
+	case OPT_EXPOSE:
+		return add_port(o, cmd, optarg, false);
+	case 'P':
+		json_object_set_new(o->hc, "PublishAllPorts", json_true());
+		break;
 	case 'H':
 		exit(run_usage());
 	default:
@@ -444,7 +483,7 @@ static int parse_run(struct run_opts *o, const char *cmd, int argc, char **argv)
 	o->cfg = json_object_get(o->config, "Config");
 	o->hc = json_object_get(o->config, "HostConfig");
 	o->sig_proxy = true;
-	while ((c = getopt_long(argc, argv, "+dite:w:u:h:m:c:l:v:", run_longopts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "+dite:w:u:h:m:c:l:v:p:P", run_longopts, NULL)) != -1)
 		if (parse_opt(o, cmd, c, argv) != 0)
 			return -EXIT_ENGINE;
 	if (optind >= argc) {

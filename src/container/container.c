@@ -118,6 +118,10 @@ static void merge_image_config(json_t *cfg, const json_t *icfg, const char *id)
 		    !empty_value(json_object_get(icfg, inherit[i])))
 			json_object_set(cfg, inherit[i], json_object_get(icfg, inherit[i]));
 	merge_volumes(cfg, icfg);
+	/* -p and --expose add to the image's exposed ports, as in Docker */
+	if (json_is_object(json_object_get(cfg, "ExposedPorts")))
+		json_object_update_missing(json_object_get(cfg, "ExposedPorts"),
+					   json_object_get(icfg, "ExposedPorts"));
 	if (json_is_object(json_object_get(icfg, "Labels"))) {
 		json_t *labels = json_object_get(cfg, "Labels");
 		if (!json_is_object(labels)) {
@@ -592,9 +596,11 @@ int container_start(struct store *s, const char *id, pid_t *pid, struct berth_er
 	}
 	if (sock >= 0 && read_start_report(sock, pid, err) < 0) {
 		close(sock);
-		sock = berth_error_wrap(
-			err,
-			"failed to create task for container: unable to start container process");
+		/* a conflict (a host port already allocated) is no runtime's error */
+		sock = err && *err && (*err)->kind == BERTH_ERR_CONFLICT
+			       ? -1
+			       : berth_error_wrap(err, "failed to create task for container: "
+						       "unable to start container process");
 	}
 out:
 	runtime_spec_free(mc.spec);

@@ -5,10 +5,12 @@
  * of a network (user networks: net/ makes them, they attach as the default).
  */
 #define LOG_DOMAIN "container"
+#include <arpa/inet.h>
 #include <fcntl.h>
 
 #include "container/container.h"
 #include "net/net.h"
+#include "net/ports.h"
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/log.h"
@@ -142,6 +144,32 @@ int container_net_sandbox(const json_t *config, int *netns_fd, struct berth_erro
 	return *netns_fd < 0 ? -1 : 0;
 }
 
+/*
+ * The container's published ports (net/ports.h), once its address is known:
+ * its proxy is the monitor's child, and dies with it. A restart replaces what
+ * the last start published.
+ */
+static int publish_ports(struct store *s, const char *id, const json_t *config,
+			 const struct net_endpoint *ep, struct berth_error **err)
+{
+	_cleanup_free_ char *rundir = xasprintf("%s/%s", s->runroot, id);
+	_cleanup_(store_container_freep) struct store_container *c = NULL;
+	struct net_ports_target t = {
+		.id = id, .rundir = rundir, .bridge = ep->bridge, .die_with_parent = true};
+
+	if (inet_pton(AF_INET, ep->address, &t.addr) != 1)
+		return berth_error_set(err, 0, "bad address '%s'", ep->address);
+	if (net_ports_unpublish(id, rundir, 0, err) < 0)
+		return -1;
+	if (net_ports_publish(&t, config, err) >= 0)
+		return 0;
+	/* Docker's words: the endpoint is the container's, by name */
+	c = store_container_find(s, id, NULL);
+	return berth_error_wrap(
+		err, "driver failed programming external connectivity on endpoint %s (%s)",
+		c ? c->name : id, ep->endpoint_id);
+}
+
 int container_net_up(struct store *s, const char *id, const json_t *config, int netns_fd,
 		     struct berth_error **err)
 {
@@ -156,22 +184,25 @@ int container_net_up(struct store *s, const char *id, const json_t *config, int 
 	n = m == NET_MODE_DEFAULT ? net_default_network(s, err) : store_network_find(s, arg, err);
 	if (!n || net_connect(s, id, netns_fd, n, "eth0", true, &ep, err) < 0)
 		return -1;
-	if (write_hosts(s, id, json_object_get(config, "Config"), ep.address, err) < 0) {
+	if (write_hosts(s, id, json_object_get(config, "Config"), ep.address, err) < 0 ||
+	    publish_ports(s, id, config, &ep, err) < 0) {
 		net_container_release(s, id);
 		return -1;
 	}
-	/* NEEDSWORK: published ports (net/ports.h) start here, once the address is known. */
 	return 0;
 }
 
 void container_net_down(struct store *s, const char *id)
 {
+	_cleanup_free_ char *rundir = xasprintf("%s/%s", s->runroot, id);
+	_cleanup_error_ struct berth_error *e = NULL;
+
 	/*
 	 * The container's address went with its state (store.h), its sandbox and
-	 * links go with its processes. NEEDSWORK: published ports go here.
+	 * links go with its processes; its published ports go here.
 	 */
-	(void)s;
-	(void)id;
+	if (net_ports_unpublish(id, rundir, 0, &e) < 0)
+		log_warn("cannot unpublish the ports of %.12s: %s", id, e->msg);
 }
 
 int container_net_spec(struct store *s, const char *id, const json_t *hc, struct runtime_spec *spec,
@@ -253,7 +284,7 @@ static json_t *attached_networks(struct store *s, const struct store_container *
 
 json_t *container_net_settings(struct store *s, const struct store_container *c, const json_t *hc)
 {
-	_cleanup_free_ char *sandbox = NULL;
+	_cleanup_free_ char *sandbox = NULL, *rundir = NULL;
 	char sandbox_id[SHA256_DIGEST_LEN] = "";
 	struct net_endpoint top = {0};
 	bool running = container_is_running(c);
@@ -271,15 +302,16 @@ json_t *container_net_settings(struct store *s, const struct store_container *c,
 	if (running && attaches(m) && c->pid > 0) {
 		sandbox = xasprintf("/proc/%d/ns/net", (int)c->pid);
 		sha256_of(c->id, strlen(c->id), sandbox_id);
+		rundir = xasprintf("%s/%s", s->runroot, c->id);
 	}
 	return json_pack("{s:s, s:s, s:b, s:s, s:i, s:o, s:s, s:n, s:n, s:s, s:s, s:s, s:i, s:s,"
 			 " s:i, s:s, s:s, s:o}",
 			 "Bridge", "", "SandboxID", sandbox ? digest_hex(sandbox_id) : "",
 			 "HairpinMode", 0, "LinkLocalIPv6Address", "", "LinkLocalIPv6PrefixLen", 0,
-			 "Ports", json_object(), "SandboxKey", sandbox ? sandbox : "",
-			 "SecondaryIPAddresses", "SecondaryIPv6Addresses", "EndpointID",
-			 top.endpoint_id, "Gateway", top.gateway, "GlobalIPv6Address", "",
-			 "GlobalIPv6PrefixLen", 0, "IPAddress", top.address, "IPPrefixLen",
+			 "Ports", rundir ? net_ports_read(rundir) : json_object(), "SandboxKey",
+			 sandbox ? sandbox : "", "SecondaryIPAddresses", "SecondaryIPv6Addresses",
+			 "EndpointID", top.endpoint_id, "Gateway", top.gateway, "GlobalIPv6Address",
+			 "", "GlobalIPv6PrefixLen", 0, "IPAddress", top.address, "IPPrefixLen",
 			 top.prefix_len, "IPv6Gateway", "", "MacAddress", top.mac, "Networks",
 			 networks);
 }

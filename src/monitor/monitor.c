@@ -143,6 +143,9 @@ static char *teardown(struct monitor *m)
 	_cleanup_error_ struct berth_error *e = NULL;
 	_cleanup_free_ char *rundir = xasprintf("%s/%s", m->mc->runroot, m->mc->id);
 
+	/* first: the ports' proxy is our child, which reap_leftovers() would wait for */
+	if (m->mc->net_down && m->store && store_resume(m->store, NULL) == 0)
+		m->mc->net_down(m->store, m->mc->id);
 	if (m->cg) {
 		/*
 		 * What the container left was reparented to us (the subreaper) when
@@ -153,8 +156,6 @@ static char *teardown(struct monitor *m)
 		if (cgroup_destroy(m->cg, &e) < 0)
 			log_warn("cannot remove the cgroup of %s: %s", m->mc->id, e->msg);
 	}
-	if (m->mc->net_down && m->store && store_resume(m->store, NULL) == 0)
-		m->mc->net_down(m->store, m->mc->id);
 	fs_rm_rf(rundir, NULL);
 	return m->mc->auto_remove ? remove_container(m) : NULL;
 }

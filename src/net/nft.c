@@ -204,18 +204,24 @@ static bool loopback(struct in_addr a)
 	return (ntohl(a.s_addr) >> 24) == 127;
 }
 
-/* The base chains (made once; "add" leaves existing ones alone) and the container's chain. */
-static void add_chains(struct strbuf *sb, const char *chain)
+/*
+ * The base chains (made once; "add" leaves existing ones alone) and the
+ * container's chain, its comment naming whose it is (leak checks read it).
+ */
+static void add_chains(struct strbuf *sb, const char *chain, const char *comment)
 {
 	strbuf_addstr(sb, "add table ip " NET_NFT_TABLE "\n"
 			  "add chain ip " NET_NFT_TABLE " " CHAIN_PREROUTING
 			  " { type nat hook prerouting priority -100; policy accept; }\n"
 			  "add chain ip " NET_NFT_TABLE " " CHAIN_OUTPUT
 			  " { type nat hook output priority -100; policy accept; }\n");
-	strbuf_addf(sb, "add chain ip " NET_NFT_TABLE " %s\n", chain);
+	strbuf_addf(sb, "add chain ip " NET_NFT_TABLE " %s", chain);
+	if (comment && !strpbrk(comment, "\"\n\\"))
+		strbuf_addf(sb, " { comment \"%s\"; }", comment);
+	strbuf_addch(sb, '\n');
 }
 
-int net_nft_ports_add(const char *id, struct in_addr addr, const char *bridge,
+int net_nft_ports_add(const char *id, struct in_addr addr, const char *bridge, const char *comment,
 		      const struct net_ports_mapping *m, size_t n, struct berth_error **err)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -226,7 +232,7 @@ int net_nft_ports_add(const char *id, struct in_addr addr, const char *bridge,
 	if (net_nft_ports_remove(id, err) < 0)
 		return -1;
 	inet_ntop(AF_INET, &addr, to, sizeof(to));
-	add_chains(&sb, chain);
+	add_chains(&sb, chain, comment);
 	if (bridge)
 		strbuf_addf(&sb, "add rule ip " NET_NFT_TABLE " %s iifname \"%s\" return\n", chain,
 			    bridge);

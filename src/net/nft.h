@@ -40,8 +40,10 @@
  * Adds the DNAT rules of a container (id: 64 or at least 12 hex digits) for
  * its mappings to addr, replacing any it had. bridge (or NULL): traffic coming
  * in from there is not DNATed. Mappings on a loopback host address get none.
+ * comment (or NULL): its chain's, which says whose it is (the container's run
+ * folder, as berth writes it).
  */
-int net_nft_ports_add(const char *id, struct in_addr addr, const char *bridge,
+int net_nft_ports_add(const char *id, struct in_addr addr, const char *bridge, const char *comment,
 		      const struct net_ports_mapping *m, size_t n, struct berth_error **err);
 /* Removes them; a container without rules (or no table) is no error. */
 int net_nft_ports_remove(const char *id, struct berth_error **err);

@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "net/nft.h"
 #include "net/ports.h"
@@ -598,12 +599,19 @@ void net_ports_kill_proxy(const char *rundir)
 {
 	_cleanup_free_ char *path = xasprintf("%s/proxy.pid", rundir);
 	_cleanup_free_ char *text = fs_read_file(path, NULL, NULL);
+	struct timespec pause = {0, 5 * 1000 * 1000};
 	int pid = text ? atoi(text) : 0;
 
 	if (pid > 0 && is_proxy_of(pid, rundir)) {
 		kill(pid, SIGKILL);
-		/* ours to reap when we started it; else its parent's (or init's) */
-		waitpid(pid, NULL, WNOHANG);
+		/*
+		 * Gone, with its sockets, before we return: ours to reap when we
+		 * started it (a restart publishes the same ports again), else its
+		 * parent's or init's; a zombie has no command line. At most 1 s.
+		 */
+		if (waitpid(pid, NULL, 0) < 0)
+			for (int i = 0; i < 200 && is_proxy_of(pid, rundir); i++)
+				nanosleep(&pause, NULL);
 	}
 	unlink(path);
 }
@@ -652,6 +660,11 @@ static void close_all(int *fds, size_t n)
 			close(fds[i]);
 }
 
+/*
+ * The proxy starts before the rules are added: its pid file marks that the
+ * container may have rules, for net_ports_unpublish() (and the reconcile after
+ * a crash) to look for them only then.
+ */
 pid_t net_ports_publish(const struct net_ports_target *t, const json_t *config,
 			struct berth_error **err)
 {
@@ -666,45 +679,41 @@ pid_t net_ports_publish(const struct net_ports_target *t, const json_t *config,
 	fds = xcalloc(n + 1, sizeof(int));
 	if (net_ports_bind(m, n, fds, err) < 0)
 		return -1;
-	if (n && net_nft_ports_add(t->id, t->addr, t->bridge, m, n, err) < 0)
-		goto fail;
 	if (n) {
 		struct net_ports_proxy_opts po = {.program = t->proxy_program,
 						  .rundir = t->rundir,
 						  .target = t->addr,
 						  .die_with_parent = t->die_with_parent};
 		pid = net_ports_start_proxy(&po, m, fds, n, err);
-		if (pid < 0)
-			goto fail;
 	}
 	close_all(fds, n);
+	if (pid < 0)
+		return -1;
 	ports = settings_ports(config, m, n);
-	if (write_ports(t->rundir, ports, err) < 0) {
+	if ((n && net_nft_ports_add(t->id, t->addr, t->bridge, t->rundir, m, n, err) < 0) ||
+	    write_ports(t->rundir, ports, err) < 0) {
 		net_ports_unpublish(t->id, t->rundir, pid, NULL);
 		return -1;
 	}
 	return pid;
-fail:
-	close_all(fds, n);
-	if (n)
-		net_nft_ports_remove(t->id, NULL);
-	return -1;
 }
 
 int net_ports_unpublish(const char *id, const char *rundir, pid_t proxy_pid,
 			struct berth_error **err)
 {
 	_cleanup_free_ char *path = xasprintf("%s/ports", rundir);
+	_cleanup_free_ char *pidfile = xasprintf("%s/proxy.pid", rundir);
+	/* no proxy, no rules: a container without published ports costs no nft call */
+	bool had = proxy_pid > 0 || fs_exists(pidfile);
 
 	if (proxy_pid > 0) {
-		_cleanup_free_ char *pidfile = xasprintf("%s/proxy.pid", rundir);
 		net_ports_stop_proxy(proxy_pid);
 		unlink(pidfile);
 	} else {
 		net_ports_kill_proxy(rundir);
 	}
 	unlink(path);
-	return net_nft_ports_remove(id, err);
+	return had ? net_nft_ports_remove(id, err) : 0;
 }
 
 json_t *net_ports_read(const char *rundir)

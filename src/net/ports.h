@@ -126,7 +126,8 @@ pid_t net_ports_publish(const struct net_ports_target *t, const json_t *config,
 /*
  * Undoes net_ports_publish(): stops the proxy (proxy_pid when the caller
  * started it, else through the pid file), removes the rules and the files.
- * Idempotent; what is already gone is no error.
+ * Idempotent; what is already gone is no error. Without a proxy (or its pid
+ * file) there are no rules to look for: then it costs no nftables call.
  */
 int net_ports_unpublish(const char *id, const char *rundir, pid_t proxy_pid,
 			struct berth_error **err);

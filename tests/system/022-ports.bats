@@ -274,3 +274,223 @@ CONFIG='{"Config":{"ExposedPorts":{"80/tcp":{},"53/udp":{},"443/tcp":{}}},
 	assert "$((rss < 2048))" == 1 "the proxy's RSS ${rss} KiB is small"
 	helper unpublish "$CTR_ID" "$RUNDIR" "$pid"
 }
+
+# ---------------------------------------------------------------- through berth
+
+# ports-web:latest: busybox with udp-echo, EXPOSE 80, httpd serving /etc (its
+# /etc/hostname is the container's short ID)
+ensure_web_image() {
+	local mark=$BATS_FILE_TMPDIR/web-image tar=$BATS_FILE_TMPDIR/web.tar dir
+	[[ -e $mark ]] && return 0
+	dir=$(mktemp -d "$BATS_FILE_TMPDIR/web.XXXXXX")
+	install -D -m 0755 "$UDP_ECHO" "$dir/usr/local/bin/udp-echo"
+	cp "$BUSYBOX_TAR" "$tar"
+	tar -C "$dir" --owner=0 --group=0 --numeric-owner -rf "$tar" ./usr/local/bin/udp-echo
+	rm -rf "$dir"
+	run_berth import -c 'EXPOSE 80' -c 'CMD ["httpd","-f","-p","80","-h","/etc"]' "$tar" \
+		ports-web:latest
+	berth_keep_image ports-web:latest
+	touch "$mark"
+}
+
+# free_port: a TCP and UDP port nothing on the host listens on
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 10000))
+		[[ -z $(ss -Htuln "sport = :$p") ]] && break
+	done
+	echo "$p"
+}
+
+# The address of berth0: one of the host's own, not loopback (the DNAT path)
+gateway() {
+	ip -o -4 addr show dev berth0 | awk '{ split($4, a, "/"); print a[1]; exit }'
+}
+
+# get URL: the body, or nothing after 3 s
+get() {
+	curl -sf --max-time 3 "$1"
+}
+
+proxies_of() {
+	pgrep -f "^berth-proxy -r $BERTH_RUNROOT/$1" || true
+}
+
+chain_of() {
+	nft list chain ip berth "ctr-${1:0:12}" 2>/dev/null
+}
+
+berth_ready() {
+	requires tool:ss tool:jq
+	ensure_web_image
+}
+
+@test "run -p 127.0.0.1:PORT:80 -p PORT:80: httpd reached from the host, then nothing left" {
+	berth_ready
+	local name p1 p2 id gw
+	name=$(random_name web)
+	p1=$(free_port)
+	p2=$(free_port)
+	run_berth run -d --name "$name" -p "127.0.0.1:$p1:80" -p "$p2:80" ports-web
+	id=$output
+	wait_for "httpd through 127.0.0.1:$p1" get "http://127.0.0.1:$p1/hostname"
+	assert "$(get "http://127.0.0.1:$p1/hostname")" == "${id:0:12}" "127.0.0.1:$p1 (the proxy)"
+	assert "$(get "http://127.0.0.1:$p2/hostname")" == "${id:0:12}" "127.0.0.1:$p2 (the proxy)"
+	gw=$(gateway)
+	assert "$(get "http://$gw:$p2/hostname")" == "${id:0:12}" "$gw:$p2, the host's own address (DNAT)"
+	run ! get "http://$gw:$p1/hostname"
+
+	run_berth ps --filter "name=$name" --format '{{.Ports}}'
+	assert "$output" == "0.0.0.0:$p2->80/tcp, 127.0.0.1:$p1->80/tcp" "ps's PORTS"
+	run_berth inspect -f '{{json .NetworkSettings.Ports}}' "$name"
+	assert "$(jq -cS . <<<"$output")" == "{\"80/tcp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"$p2\"},{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"$p1\"}]}" \
+		"inspect's NetworkSettings.Ports"
+	run_berth inspect -f '{{json .HostConfig.PortBindings}} {{.HostConfig.PublishAllPorts}} {{json .Config.ExposedPorts}}' "$name"
+	assert "$output" == "{\"80/tcp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"$p1\"},{\"HostIp\":\"\",\"HostPort\":\"$p2\"}]} false {\"80/tcp\":{}}" \
+		"HostConfig.PortBindings as the user asked, Config.ExposedPorts"
+	run_berth port "$name"
+	assert "$output" == "80/tcp -> 0.0.0.0:$p2"$'\n'"80/tcp -> 127.0.0.1:$p1" "port NAME"
+	run_berth container port "$name" 80/tcp
+	assert "$output" == "0.0.0.0:$p2"$'\n'"127.0.0.1:$p1" "port NAME 80/tcp"
+	run_berth ps --filter "name=$name" --filter publish=80 -q
+	assert "$output" == "${id:0:12}" "ps --filter publish=80"
+	run_berth ps --filter "name=$name" --filter publish=81-90/tcp -q
+	assert "$output" == "" "ps --filter publish=81-90/tcp"
+	assert "$(proxies_of "$id" | wc -l)" == 1 "one proxy for both ports"
+	run chain_of "$id"
+	assert "$output" =~ "tcp dport $p2 dnat to [0-9.]+:80" "the DNAT rule"
+
+	local proxy
+	proxy=$(proxies_of "$id")
+	run_berth rm -f "$name"
+	run chain_of "$id"
+	assert "$output" == "" "no rules after rm"
+	wait_for "the proxy gone" gone "$proxy"
+	run ! get "http://127.0.0.1:$p2/hostname"
+	assert "$(ss -Htln "sport = :$p2")" == "" "port $p2 is free again"
+}
+
+@test "run -P: every exposed port on an ephemeral one; port; EXPOSE alone shows in ps" {
+	berth_ready
+	local name id port lo hi
+	name=$(random_name pub)
+	run_berth run -d --name "$name" -P --expose 7000-7001/udp ports-web
+	id=$output
+	run_berth port "$name" 80
+	port=${output##*:}
+	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
+	assert "$output" =~ ^0\.0\.0\.0:[0-9]+$ "port NAME 80"
+	assert "$((port >= lo && port <= hi))" == 1 "$port is of the ephemeral range $lo-$hi"
+	wait_for "httpd through 127.0.0.1:$port" get "http://127.0.0.1:$port/hostname"
+	run_berth port "$name"
+	assert "${#lines[@]}" == 3 "port lists 80/tcp, 7000/udp and 7001/udp"
+	run_berth 1 port "$name" 81
+	assert "$output" == "Error: No public port '81' published for $name" "Docker's error"
+	run_berth 1 port "$name" http
+	assert "$output" == "Error: invalid port (http)" "Docker's error for a bad port"
+	run_berth rm -f "$name"
+
+	# exposed, not published
+	name=$(random_name exp)
+	run_berth run -d --name "$name" ports-web
+	run_berth ps --filter "name=$name" --format '{{.Ports}}'
+	assert "$output" == "80/tcp" "an exposed port in ps's PORTS"
+	run_berth inspect -f '{{json .NetworkSettings.Ports}}' "$name"
+	assert "$output" == '{"80/tcp":null}' "inspect's Ports"
+	run_berth port "$name"
+	assert "$output" == "" "port prints nothing"
+	run_berth rm -f "$name"
+	run_berth ps -a --filter "name=$name" -q
+}
+
+@test "a host port already allocated: Docker's error, and nothing of that start is left" {
+	berth_ready
+	local a b p id
+	a=$(random_name first)
+	b=$(random_name second)
+	p=$(free_port)
+	run_berth run -d --name "$a" -p "$p:80" ports-web
+	run_berth 125 run -d --name "$b" -p "$(free_port):81" -p "$p:80" ports-web
+	assert "$output" =~ "^berth: Error response from daemon: driver failed programming external connectivity on endpoint $b \([0-9a-f]+\): Bind for 0\.0\.0\.0:$p failed: port is already allocated\.$" \
+		"Docker's message"
+	id=$("$BERTH" inspect -f '{{.Id}}' "$b")
+	run_berth inspect -f '{{.State.Status}}' "$b"
+	assert "$output" == "created" "the second container stays created, as Docker's"
+	run chain_of "$id"
+	assert "$output" == "" "no rules for the second"
+	assert "$(proxies_of "$id")" == "" "no proxy for the second"
+	wait_for "httpd of the first" get "http://127.0.0.1:$p/hostname"
+	run_berth 1 start "$b"
+	assert "${lines[0]}" =~ "Bind for 0\.0\.0\.0:$p failed: port is already allocated$" "start fails the same"
+	run_berth rm -f "$a" "$b"
+}
+
+@test "UDP: -p PORT:5353/udp reaches udp-echo, through the proxy and DNAT" {
+	berth_ready
+	local name p
+	name=$(random_name udp)
+	p=$(free_port)
+	run_berth run -d --name "$name" -p "$p:5353/udp" ports-web udp-echo 5353
+	sleep 0.3
+	assert "$(udp_host 127.0.0.1 "$p" ping)" == "echo:ping" "127.0.0.1:$p/udp"
+	assert "$(udp_host "$(gateway)" "$p" pong)" == "echo:pong" "the gateway's :$p/udp (DNAT)"
+	run_berth port "$name"
+	assert "$output" == "5353/udp -> 0.0.0.0:$p" "port"
+	run_berth rm -f "$name"
+}
+
+# udp_host HOST PORT TEXT: a datagram from the host, and the answer
+udp_host() {
+	bash -c 'exec 3<>"/dev/udp/$1/$2" && printf "%s" "$3" >&3 &&
+		timeout 2 dd bs=65536 count=1 status=none <&3' sh "$@"
+}
+
+@test "-p and --expose: Docker's errors" {
+	berth_ready
+	run_berth 125 run -p abc ports-web
+	assert "$output" == "berth: invalid containerPort: abc."$'\n'"See 'berth run --help'." "a bad container port"
+	run_berth 125 create -p 8000-8005:80-90 ports-web
+	assert "${lines[0]}" == "berth: invalid ranges specified for container and host Ports: 80-90 and 8000-8005." \
+		"ranges of different lengths"
+	run_berth 125 run -p x:80 ports-web
+	assert "${lines[0]}" == "berth: invalid hostPort: x." "a bad host port"
+	run_berth 125 run -p '[::1]:80:80' ports-web
+	assert "${lines[0]}" == "berth: cannot publish '[::1]:80:80': IPv6 host addresses are not supported." \
+		"IPv6 refused"
+	run_berth 125 run --expose 1.2.3.4:80 ports-web
+	assert "${lines[0]}" == "berth: invalid port format for --expose: 1.2.3.4:80." "--expose"
+	run_berth ps -aq
+	assert "$output" == "" "no container made"
+}
+
+restarted() {
+	[[ $("$BERTH" inspect -f '{{.RestartCount}} {{.State.Status}}' "$1") == "1 running" ]]
+}
+
+@test "a monitor killed: its proxy dies with it, its rules go at the next command; restart publishes again" {
+	berth_ready
+	local name id p pid mon proxy
+	name=$(random_name crash)
+	p=$(free_port)
+	run_berth run -d --name "$name" --restart on-failure:1 -p "$p:80" ports-web \
+		sh -c 'httpd -p 80 -h /etc; [ -e /again ] && exec sleep 1000; touch /again; sleep 1; exit 3'
+	id=$output
+	wait_for "httpd through $p" get "http://127.0.0.1:$p/hostname"
+	proxy=$(proxies_of "$id")
+	# the restart policy brings it back: the same port, a new proxy
+	wait_for "the restart" restarted "$name"
+	wait_for "httpd through $p after the restart" get "http://127.0.0.1:$p/hostname"
+	assert "$(proxies_of "$id" | wc -l)" == 1 "one proxy after the restart"
+	assert "$(proxies_of "$id")" != "$proxy" "a new one"
+	proxy=$(proxies_of "$id")
+	pid=$("$BERTH" inspect -f '{{.State.Pid}}' "$name")
+	mon=$(awk '{ print $4 }' "/proc/$pid/stat")
+	kill -9 "$mon"
+	wait_for "the proxy killed with its monitor" gone "$proxy"
+	run_berth ps -a --filter "name=$name" --format '{{.Status}}'
+	assert "$output" =~ "^Exited \(255\)" "the reconcile records the exit"
+	run chain_of "$id"
+	assert "$output" == "" "and removes the rules"
+	run_berth rm -f "$name"
+}

@@ -26,7 +26,7 @@ BUILD=${BUILD:-build}
 [[ $BUILD == /* ]] || BUILD=$BERTH_TOP/$BUILD
 BERTH=${BERTH:-$BUILD/src/cli/berth}
 BERTH_TIMEOUT=${BERTH_TIMEOUT:-60}
-BERTH_LEAK_CHECKS=${BERTH_LEAK_CHECKS:-containers volumes images mounts cgroups processes network}
+BERTH_LEAK_CHECKS=${BERTH_LEAK_CHECKS:-containers volumes images mounts cgroups processes network ports}
 BERTH_PROBE=${BERTH_PROBE:-$BUILD/tests/helpers/berth-probe}
 BERTH_ENOSYS=${BERTH_ENOSYS:-$BUILD/tests/helpers/berth-enosys}
 BUSYBOX_TAR=${BUSYBOX_TAR:-$BERTH_TOP/build/busybox-rootfs.tar}
@@ -405,6 +405,22 @@ berth_veths() {
 		while read -r name id; do
 			berth_is_kept "$id" || printf '%s\n' "$name"
 		done
+}
+
+# The nftables chains of the suite's containers' published ports (their comment is the
+# container's run folder), but kept ones'. Their proxies are the processes check's.
+berth_leaks_ports() {
+	local chain dir
+	command -v nft >/dev/null || return 0
+	nft list table ip berth 2>/dev/null |
+		awk '/^\tchain ctr-/ { name = $2 } /^\t\tcomment "/ && name { gsub(/"/, "", $2); print name, $2; name = "" }' |
+		while read -r chain dir; do
+			[[ $dir == "$BERTH_RUNROOT"/* ]] || continue
+			berth_is_kept "${dir##*/}" && continue
+			printf 'nftables chain %s (%s)\n' "$chain" "$dir"
+			"$BUILD/tests/helpers/berth-ports" unpublish "${dir##*/}" "$dir" >/dev/null 2>&1
+		done
+	return 0
 }
 
 berth_leaks_mounts() {
