@@ -123,6 +123,13 @@ int cmd_rename(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_container_prune(int argc, char **argv);
+/* network.c */
+int cmd_network(int argc, char **argv);
+int cmd_network_create(int argc, char **argv);
+int cmd_network_ls(int argc, char **argv);
+int cmd_network_inspect(int argc, char **argv);
+int cmd_network_rm(int argc, char **argv);
+int cmd_network_prune(int argc, char **argv);
 /* volume.c */
 int cmd_volume(int argc, char **argv);
 int cmd_volume_create(int argc, char **argv);

@@ -28,7 +28,7 @@ void net_random_hex(char out[65])
 }
 
 /* BERTH_NETWORK_POOL, else NET_POOL_FILE, else Docker's defaults. */
-static int load_pools(struct net_pool **pools, size_t *n, struct berth_error **err)
+int net_load_pools(struct net_pool **pools, size_t *n, struct berth_error **err)
 {
 	const char *env = getenv("BERTH_NETWORK_POOL");
 	_cleanup_free_ char *text = NULL;
@@ -72,7 +72,7 @@ static int choose_subnet(const char *bridge, struct net_subnet *sn, uint32_t *ga
 					  have[0].prefix};
 		return 0;
 	}
-	if (load_pools(&pools, &n_pools, err) < 0 ||
+	if (net_load_pools(&pools, &n_pools, err) < 0 ||
 	    net_nl_routes(sk, idx, &routes, &n_routes, err) < 0)
 		return -1;
 	if (net_pool_pick(pools, n_pools, routes, n_routes, sn) < 0)
@@ -170,6 +170,10 @@ static void outbound(const struct store_network *n)
 	if (enable_forwarding(&e) < 0 || (!n->internal && masquerade(n->bridge, n->subnet, &e) < 0))
 		log_warn("network %s: containers cannot reach beyond the host: %s", n->name,
 			 e->msg);
+	berth_error_free(e);
+	e = NULL;
+	if (net_isolation_add(n, &e) < 0)
+		log_warn("network %s: not isolated from other networks: %s", n->name, e->msg);
 }
 
 static bool has_address(const struct net_subnet *v, size_t n, uint32_t a)

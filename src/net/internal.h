@@ -18,6 +18,17 @@ void net_random_hex(char out[65]);
  */
 int net_bridge_ensure(struct nl_sock *sk, const struct store_network *n, struct berth_error **err);
 
+struct net_pool;
+/* The address pools: BERTH_NETWORK_POOL, else NET_POOL_FILE, else Docker's defaults. */
+int net_load_pools(struct net_pool **pools, size_t *n, struct berth_error **err);
+
+/*
+ * Network n's bridge in berth's isolation rules (table ip berth): traffic it
+ * forwards to another berth bridge is dropped; for an internal network, all
+ * that leaves by another link. Idempotent.
+ */
+int net_isolation_add(const struct store_network *n, struct berth_error **err);
+
 /* Moves error *e into *err (which may be NULL); returns -1. */
 static inline int net_error_move(struct berth_error **err, struct berth_error **e)
 {

@@ -96,4 +96,28 @@ int net_container_endpoints(struct store *s, const char *id, struct net_endpoint
 int net_container_address(struct store *s, const char *id, char ip[46], char bridge[16],
 			  struct berth_error **err);
 
+/* What network create asks for; NULLs for the defaults. */
+struct net_network_opts {
+	const char *name;
+	const char *subnet;  /* "10.5.0.0/24": else one of the pools */
+	const char *gateway; /* else the subnet's first address */
+	const char *labels;  /* JSON object */
+	bool internal;	     /* no masquerade, nothing forwarded beyond its bridge */
+};
+
+/*
+ * A user network: its record, its bridge "br-<id12>" with the gateway's
+ * address and its isolation rules. Docker's errors for a taken name, a
+ * predefined one and an overlapping subnet. Caller frees.
+ */
+struct store_network *net_network_create(struct store *s, const struct net_network_opts *o,
+					 struct berth_error **err);
+/*
+ * Removes user network n: refused (Docker's "has active endpoints") while a
+ * container holds an address on it, and for the default network.
+ */
+int net_network_remove(struct store *s, const struct store_network *n, struct berth_error **err);
+/* The bridge and rules of network n, gone (what they can be of them). */
+void net_network_teardown(const struct store_network *n);
+
 #endif

@@ -1,0 +1,174 @@
+#!/usr/bin/env bats
+# User networks (net/network.c, cli/network.c): network create, ls, inspect, rm and
+# prune; each network a bridge br-<id12> of its own with a subnet of the pools;
+# containers on it reach each other, and neither the default bridge's nor another
+# network's containers.
+#
+# Traffic goes only to the test's own containers and bridges: never anywhere else.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup() {
+	berth_setup
+	requires root busybox tool:ip tool:nft tool:jq
+	ensure_busybox
+}
+
+teardown() {
+	local n
+	# networks of the test left behind: a leak, removed
+	for n in $("$BERTH" network ls -q --filter type=custom 2>/dev/null); do
+		echo "leaked network $n" >&2
+		"$BERTH" network rm "$n" >/dev/null 2>&1
+		LEAKED_NETWORK=1
+	done
+	berth_teardown
+	[[ -z ${LEAKED_NETWORK:-} ]] || die "networks leaked"
+}
+
+# bridge_of NETWORK: its Linux bridge
+bridge_of() {
+	"$BERTH" network inspect -f '{{index .Options "com.docker.network.bridge.name"}}' "$1"
+}
+
+# net_ip NAME NETWORK: the container's address on a network
+net_ip() {
+	"$BERTH" inspect -f "{{(index .NetworkSettings.Networks \"$2\").IPAddress}}" "$1"
+}
+
+# get_passwd ARGS...: run ARGS... as a container that fetches /passwd from $target's httpd
+fetch() {
+	local target=$1
+	shift
+	run_berth "$@" busybox sh -c \
+		"printf 'GET /passwd HTTP/1.0\r\n\r\n' | nc -w2 $target 80 | head -1; true"
+}
+
+# wait_for WHAT CMD...: until CMD succeeds, 5 s at most
+wait_for() {
+	local what=$1 i
+	shift
+	for i in $(seq 50); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	die "$what: still not after 5 s"
+}
+
+web_image() {
+	WEB=$(random_name web)
+	run_berth import -c 'EXPOSE 80' -c 'CMD ["httpd","-f","-p","80","-h","/etc"]' "$BUSYBOX_TAR" "$WEB"
+}
+
+@test "network create, ls, inspect and rm" {
+	local net id br
+	net=$(random_name net)
+	run_berth network create --subnet 10.213.7.0/24 --gateway 10.213.7.254 --label team=a "$net"
+	id=$output
+	assert "$id" =~ '^[0-9a-f]{64}$' "create prints the ID"
+	run_berth network ls
+	assert "${lines[0]}" =~ '^NETWORK ID +NAME +DRIVER +SCOPE$' "ls's header"
+	assert "$output" =~ "${id:0:12} +$net +bridge +local" "the network in ls"
+	assert "$output" =~ " bridge +bridge +local" "the default network in ls"
+	assert "$output" =~ " host +host +local" "host in ls"
+	run_berth network ls -q --filter "name=$net"
+	assert "$output" == "${id:0:12}" "ls -q with a name filter"
+	run_berth network ls --filter label=team=a --format '{{.Name}} {{.Driver}} {{.Internal}}'
+	assert "$output" == "$net bridge false" "ls --format with a label filter"
+	run_berth network inspect "$net"
+	run jq -r '.[0] | [.Name, .Id, .Scope, .Driver, .IPAM.Config[0].Subnet, .IPAM.Config[0].Gateway, .Internal, .Labels.team] | join(" ")' <<<"$output"
+	assert "$output" == "$net $id local bridge 10.213.7.0/24 10.213.7.254 false a" "inspect's fields"
+	br=$(bridge_of "$net")
+	assert "$br" == "br-${id:0:12}" "the bridge's name"
+	run ip -o -4 addr show dev "$br"
+	assert "$output" =~ "inet 10.213.7.254/24" "the bridge has the gateway's address"
+	run_berth 1 network create "$net"
+	assert "$output" =~ "network with name $net already exists" "a taken name"
+	run_berth 1 network create --subnet 10.213.7.128/25 "$net-b"
+	assert "$output" =~ "Pool overlaps with other one on this address space" "an overlapping subnet"
+	run_berth network rm "$net"
+	assert "$output" == "$net" "rm prints the name"
+	run ip link show "$br"
+	assert "$status" != "0" "the bridge is gone"
+	run nft list table ip berth
+	assert "$output" !~ "$br" "its rules are gone"
+	run_berth 1 network rm "$net"
+	assert "$output" == "Error response from daemon: network $net not found" "rm of a missing network"
+	run_berth 1 network rm bridge
+	assert "$output" =~ "bridge is a pre-defined network and cannot be removed" "the default stays"
+}
+
+@test "subnets come from the pools, after the default's" {
+	local a b sa sb
+	a=$(random_name net) b=$(random_name net)
+	run_berth network create "$a"
+	run_berth network create "$b"
+	sa=$("$BERTH" network inspect -f '{{(index .IPAM.Config 0).Subnet}}' "$a")
+	sb=$("$BERTH" network inspect -f '{{(index .IPAM.Config 0).Subnet}}' "$b")
+	assert "$sa" != "$sb" "two networks, two subnets"
+	run ip route
+	assert "$(grep -c "^$sa " <<<"$output")" == "1" "one route for the first subnet: its bridge's"
+	run_berth network rm "$a" "$b"
+}
+
+@test "containers on a network reach each other; others cannot" {
+	local net other api dflt ip
+	net=$(random_name appnet) other=$(random_name othernet)
+	api=$(random_name api) dflt=$(random_name dflt)
+	web_image
+	run_berth network create "$net"
+	run_berth network create "$other"
+	run_berth run -d --name "$api" --network "$net" "$WEB"
+	run_berth run -d --name "$dflt" "$WEB"
+	ip=$(net_ip "$api" "$net")
+	assert "$ip" =~ '^[0-9.]+$' "an address on $net"
+	run_berth network inspect -f "{{json .Containers}}" "$net"
+	assert "$output" =~ "\"Name\":\"$api\"" "inspect lists the container"
+	assert "$output" =~ "\"IPv4Address\":\"$ip/" "with its address"
+	fetch "$ip" run --rm --network "$net"
+	assert "$output" =~ "200 OK" "a container of the same network reaches httpd"
+	fetch "$ip" run --rm
+	assert "$output" !~ "200 OK" "a default-bridge container cannot"
+	fetch "$ip" run --rm --network "$other"
+	assert "$output" !~ "200 OK" "a container of another network cannot"
+	fetch "$(net_ip "$dflt" bridge)" run --rm --network "$net"
+	assert "$output" !~ "200 OK" "nor reach the default bridge's containers"
+	run_berth 1 network rm "$net"
+	assert "$output" =~ "error while removing network: network $net id [0-9a-f]{64} has active endpoints" "rm refused in use"
+	run_berth rm -f "$api" "$dflt"
+	run_berth network rm "$net" "$other"
+	run_berth rmi "$WEB"
+}
+
+@test "an internal network has no masquerade and forwards nothing out" {
+	local net id br c
+	net=$(random_name internal)
+	run_berth network create --internal "$net"
+	id=$output
+	br="br-${id:0:12}"
+	run_berth network inspect -f '{{.Internal}}' "$net"
+	assert "$output" == "true" "inspect says internal"
+	c=$(random_name c)
+	run_berth run -d --name "$c" --network "$net" busybox sleep 300
+	run nft list table ip berth
+	assert "$output" !~ "postrouting-$br" "no masquerade"
+	run nft list chain ip berth "isolate-$br"
+	assert "$output" =~ $'return\n[[:space:]]+drop' "everything else dropped"
+	run_berth rm -f "$c"
+	run_berth network rm "$net"
+}
+
+@test "network prune removes unused networks only" {
+	local used unused c
+	used=$(random_name used) unused=$(random_name unused) c=$(random_name c)
+	run_berth network create "$used"
+	run_berth network create "$unused"
+	run_berth run -d --name "$c" --network "$used" busybox sleep 300
+	run_berth network prune -f
+	assert "$output" == $'Deleted Networks:\n'"$unused" "only the unused one"
+	run_berth network ls --format '{{.Name}}'
+	assert "$output" =~ "$used" "the used one stays"
+	run_berth rm -f "$c"
+	run_berth network rm "$used"
+}
