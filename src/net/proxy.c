@@ -35,7 +35,7 @@
 #define UDP_TIMEOUT_S	90
 #define UDP_MAX_FLOWS	4096
 #define ACCEPT_PAUSE_MS 100
-#define PIPE_CAPACITY	(1 << 16)
+#define PIPE_CAPACITY	(1 << 18)
 #define UDP_BUF		65536
 #define EV_BATCH	64
 
@@ -349,6 +349,8 @@ static void conn_new(struct listener *l, int client)
 	if (pipe2(c->ab.pipe, O_CLOEXEC | O_NONBLOCK) < 0 ||
 	    pipe2(c->ba.pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		goto fail;
+	fcntl(c->ab.pipe[1], F_SETPIPE_SZ, PIPE_CAPACITY);
+	fcntl(c->ba.pipe[1], F_SETPIPE_SZ, PIPE_CAPACITY);
 	c->b.fd = socket(AF_INET, l->type | SOCK_CLOEXEC | SOCK_NONBLOCK, l->protocol);
 	if (c->b.fd < 0)
 		goto fail;
