@@ -38,6 +38,7 @@ enum {
 	OPT_MOUNT,
 	OPT_VOLUMES_FROM,
 	OPT_EXPOSE,
+	OPT_NETWORK_ALIAS,
 };
 
 static const struct option run_longopts[] = {
@@ -54,6 +55,8 @@ static const struct option run_longopts[] = {
 	{"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
 	{"network", required_argument, NULL, OPT_NETWORK},
 	{"net", required_argument, NULL, OPT_NETWORK},
+	{"network-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
+	{"net-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
 	{"privileged", no_argument, NULL, OPT_PRIVILEGED},
 	{"cap-add", required_argument, NULL, OPT_CAP_ADD},
 	{"cap-drop", required_argument, NULL, OPT_CAP_DROP},
@@ -87,6 +90,7 @@ static const struct option run_longopts[] = {
 struct run_opts {
 	json_t *config; /* {"Config": {...}, "HostConfig": {...}} */
 	json_t *cfg, *hc;
+	json_t *endpoint; /* NetworkingConfig's of the network: --network-alias... */
 	const char *name;
 	const char *detach_keys;
 	bool detach, sig_proxy;
@@ -396,6 +400,9 @@ static int parse_opt(struct run_opts *o, const char *cmd, int c, char **argv)
 	case OPT_NETWORK:
 		json_object_set_new(o->hc, "NetworkMode", json_string(optarg));
 		break;
+	case OPT_NETWORK_ALIAS:
+		append(o->endpoint, "Aliases", json_string(optarg));
+		break;
 	case OPT_PRIVILEGED:
 		json_object_set_new(o->hc, "Privileged", json_true());
 		break;
@@ -472,6 +479,35 @@ static int parse_opt(struct run_opts *o, const char *cmd, int c, char **argv)
 	return 0;
 }
 
+/*
+ * NetworkingConfig.EndpointsConfig.<network> from --network-alias and the
+ * like, as Docker keeps them: on user networks only.
+ */
+static int set_endpoint(struct run_opts *o)
+{
+	const char *mode = json_get_str(o->hc, "NetworkMode");
+	json_t *ep = o->endpoint;
+
+	o->endpoint = NULL;
+	if (json_object_size(ep) == 0) {
+		json_decref(ep);
+		return 0;
+	}
+	if (!strcmp(mode, "default") || !strcmp(mode, "bridge") || !strcmp(mode, "host") ||
+	    !strcmp(mode, "none") || str_has_prefix(mode, "container:")) {
+		_cleanup_error_ struct berth_error *err = NULL;
+
+		json_decref(ep);
+		berth_error_setk(&err, BERTH_ERR_INVALID, 0,
+				 "network-scoped alias is supported only for containers in user "
+				 "defined networks");
+		return cli_report(err);
+	}
+	json_object_set_new(o->config, "NetworkingConfig",
+			    json_pack("{s:{s:o}}", "EndpointsConfig", mode, ep));
+	return 0;
+}
+
 /* Parses the flags and IMAGE [COMMAND...]; returns the index after the image or -exit code. */
 static int parse_run(struct run_opts *o, const char *cmd, int argc, char **argv)
 {
@@ -483,9 +519,14 @@ static int parse_run(struct run_opts *o, const char *cmd, int argc, char **argv)
 	o->cfg = json_object_get(o->config, "Config");
 	o->hc = json_object_get(o->config, "HostConfig");
 	o->sig_proxy = true;
+	o->endpoint = json_object();
 	while ((c = getopt_long(argc, argv, "+dite:w:u:h:m:c:l:v:p:P", run_longopts, NULL)) != -1)
-		if (parse_opt(o, cmd, c, argv) != 0)
+		if (parse_opt(o, cmd, c, argv) != 0) {
+			json_decref(o->endpoint);
 			return -EXIT_ENGINE;
+		}
+	if (set_endpoint(o) != 0)
+		return -EXIT_ENGINE;
 	if (optind >= argc) {
 		cli_usage_error(cmd,
 				"\"%s\" requires at least 1 argument.\nUsage:  berth %s [OPTIONS] "

@@ -170,6 +170,55 @@ static int publish_ports(struct store *s, const char *id, const json_t *config,
 		c ? c->name : id, ep->endpoint_id);
 }
 
+/* In place, as write_hosts(): the file is bound into the container. */
+static int rewrite_file(const char *path, const char *text, struct berth_error **err)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+
+	if (fd < 0 || fs_write_all(fd, text, strlen(text)) < 0)
+		return berth_error_set(err, errno, "write '%s'", path);
+	return 0;
+}
+
+/*
+ * A container on user network n: its names in the network's DNS (started
+ * with the first container), which its resolv.conf points to.
+ */
+static int use_network_dns(struct store *s, const char *id, const struct store_network *n,
+			   struct berth_error **err)
+{
+	_cleanup_free_ char *dir = container_dir(s, id);
+	_cleanup_free_ char *path = xasprintf("%s/resolv.conf", dir);
+	_cleanup_free_ char *resolv = net_dns_resolv_conf(n);
+
+	if (rewrite_file(path, resolv, err) < 0)
+		return -1;
+	return net_dns_update(s, n, NULL, err);
+}
+
+/* The container's names out of the DNS of the user networks where it is (a network's last stops it). */
+static void leave_network_dns(struct store *s, const char *id)
+{
+	struct store_network **list = NULL;
+	_cleanup_error_ struct berth_error *e = NULL;
+
+	if (store_network_list(s, &list, &e) < 0) {
+		log_warn("cannot update the DNS of networks: %s", e->msg);
+		return;
+	}
+	for (size_t i = 0; list[i]; i++) {
+		_cleanup_free_ char *hosts =
+			xasprintf("%s/networks/%s/hosts", s->runroot, list[i]->id);
+
+		if (access(hosts, F_OK) == 0 && net_dns_update(s, list[i], id, &e) < 0) {
+			log_warn("%s", e->msg);
+			berth_error_free(e);
+			e = NULL;
+		}
+	}
+	store_network_list_free(list);
+}
+
 int container_net_up(struct store *s, const char *id, const json_t *config, int netns_fd,
 		     struct berth_error **err)
 {
@@ -185,6 +234,7 @@ int container_net_up(struct store *s, const char *id, const json_t *config, int 
 	if (!n || net_connect(s, id, netns_fd, n, "eth0", true, &ep, err) < 0)
 		return -1;
 	if (write_hosts(s, id, json_object_get(config, "Config"), ep.address, err) < 0 ||
+	    (m == NET_MODE_NETWORK && use_network_dns(s, id, n, err) < 0) ||
 	    publish_ports(s, id, config, &ep, err) < 0) {
 		net_container_release(s, id);
 		return -1;
@@ -203,6 +253,7 @@ void container_net_down(struct store *s, const char *id)
 	 */
 	if (net_ports_unpublish(id, rundir, 0, &e) < 0)
 		log_warn("cannot unpublish the ports of %.12s: %s", id, e->msg);
+	leave_network_dns(s, id);
 }
 
 int container_net_spec(struct store *s, const char *id, const json_t *hc, struct runtime_spec *spec,

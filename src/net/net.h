@@ -117,7 +117,20 @@ struct store_network *net_network_create(struct store *s, const struct net_netwo
  * container holds an address on it, and for the default network.
  */
 int net_network_remove(struct store *s, const struct store_network *n, struct berth_error **err);
-/* The bridge and rules of network n, gone (what they can be of them). */
-void net_network_teardown(const struct store_network *n);
+/* The bridge, rules and DNS of network n, gone (what they can be of them). */
+void net_network_teardown(struct store *s, const struct store_network *n);
+
+/*
+ * The embedded DNS of user network n (nothing for the default network): its
+ * hosts file written again from the containers holding an address there but
+ * leaving_id (or NULL: a container that is going), and its berth-dns started
+ * if it is not running, or stopped when no container is left.
+ */
+int net_dns_update(struct store *s, const struct store_network *n, const char *leaving_id,
+		   struct berth_error **err);
+/* Stops network n's berth-dns and removes its run folder. */
+void net_dns_stop(struct store *s, const struct store_network *n);
+/* A container's resolv.conf on user network n: its DNS, and the host's search and options. */
+char *net_dns_resolv_conf(const struct store_network *n);
 
 #endif

@@ -216,7 +216,7 @@ struct store_network *net_network_create(struct store *s, const struct net_netwo
 	if (store_network_add(s, &n, err) < 0)
 		return NULL;
 	if (bridge_up(&n, err) < 0 || net_isolation_add(&n, err) < 0) {
-		net_network_teardown(&n);
+		net_network_teardown(s, &n);
 		store_network_delete(s, id, NULL);
 		return NULL;
 	}
@@ -224,7 +224,7 @@ struct store_network *net_network_create(struct store *s, const struct net_netwo
 	return store_network_find(s, id, err);
 }
 
-void net_network_teardown(const struct store_network *n)
+void net_network_teardown(struct store *s, const struct store_network *n)
 {
 	_cleanup_error_ struct berth_error *e = NULL;
 	_cleanup_nl_ struct nl_sock *sk = net_nl_open(-1, &e);
@@ -232,6 +232,7 @@ void net_network_teardown(const struct store_network *n)
 	isolation_remove(n->bridge);
 	if (!sk || net_nl_link_del(sk, n->bridge, &e) < 0)
 		log_warn("cannot delete bridge %s: %s", n->bridge, e->msg);
+	net_dns_stop(s, n);
 }
 
 int net_network_remove(struct store *s, const struct store_network *n, struct berth_error **err)
@@ -254,6 +255,6 @@ int net_network_remove(struct store *s, const struct store_network *n, struct be
 					n->name, n->id);
 	if (store_network_delete(s, n->id, err) < 0)
 		return -1;
-	net_network_teardown(n);
+	net_network_teardown(s, n);
 	return 0;
 }

@@ -13,10 +13,13 @@ setup() {
 	berth_setup
 	requires root busybox tool:ip tool:nft tool:jq
 	ensure_busybox
+	# the embedded DNS forwards what it does not know: never to the host's resolvers
+	export BERTH_DNS_UPSTREAM=127.0.0.1:9
 }
 
 teardown() {
 	local n
+	[[ -z ${FAKE_DNS:-} ]] || kill "$FAKE_DNS" 2>/dev/null
 	# networks of the test left behind: a leak, removed
 	for n in $("$BERTH" network ls -q --filter type=custom 2>/dev/null); do
 		echo "leaked network $n" >&2
@@ -171,4 +174,56 @@ web_image() {
 	assert "$output" =~ "$used" "the used one stays"
 	run_berth rm -f "$c"
 	run_berth network rm "$used"
+}
+
+# dns_pids NETWORK: the pids of the network's berth-dns
+dns_pids() {
+	local id
+	id=$("$BERTH" network inspect -f '{{.Id}}' "$1")
+	pgrep -f "berth-dns .*$BERTH_RUNROOT/networks/$id/hosts" || true
+}
+
+@test "the embedded DNS answers the names of a network's containers" {
+	local net api id
+	net=$(random_name appnet) api=$(random_name api)
+	web_image
+	run_berth network create "$net"
+	run_berth run -d --name "$api" --network "$net" --network-alias backend "$WEB"
+	id=$output
+	run_berth run --rm --network "$net" busybox cat /etc/resolv.conf
+	assert "$output" =~ "nameserver $("$BERTH" network inspect -f '{{(index .IPAM.Config 0).Gateway}}' "$net")" "resolv.conf points to the network's gateway"
+	run_berth run --rm --network "$net" busybox nslookup "$api"
+	assert "$output" =~ "Address: $(net_ip "$api" "$net")" "the container's name resolves to its address"
+	run_berth run --rm --network "$net" busybox nslookup "${id:0:12}"
+	assert "$output" =~ "Address: $(net_ip "$api" "$net")" "its short ID too"
+	run_berth run --rm --network "$net" busybox nslookup backend
+	assert "$output" =~ "Address: $(net_ip "$api" "$net")" "its --network-alias too"
+	run_berth run --rm --network "$net" busybox wget -qO- "http://$api:80/passwd"
+	assert "$output" =~ "^root:" "wget by name reaches httpd"
+	assert "$(dns_pids "$net" | wc -l)" == "1" "one DNS process for the network"
+	run_berth stop -t 1 "$api"
+	assert "$(dns_pids "$net")" == "" "the DNS stops with the network's last container"
+	run_berth start "$api"
+	assert "$(dns_pids "$net" | wc -l)" == "1" "and starts again with the first"
+	run_berth rm -f "$api"
+	run_berth network rm "$net"
+	assert "$(pgrep -f "berth-dns .*$BERTH_RUNROOT" || true)" == "" "no DNS process left"
+	run_berth rmi "$WEB"
+}
+
+@test "the embedded DNS forwards other names to its upstream resolvers" {
+	local net c hosts
+	net=$(random_name fwdnet) c=$(random_name c)
+	# the fake upstream: a berth-dns on 127.0.0.1 knowing one outside-looking name
+	hosts=$BATS_TEST_TMPDIR/upstream-hosts
+	echo "192.0.2.77 outside.berth.test" >"$hosts"
+	"$BUILD/src/cli/berth-dns" -l 127.0.0.1:15353 -H "$hosts" &
+	FAKE_DNS=$!
+	export BERTH_DNS_UPSTREAM=127.0.0.1:15353
+	run_berth network create "$net"
+	run_berth run -d --name "$c" --network "$net" busybox sleep 300
+	run_berth exec "$c" nslookup outside.berth.test
+	assert "$output" =~ "Address: 192.0.2.77" "the upstream's answer relayed"
+	run_berth rm -f "$c"
+	run_berth network rm "$net"
 }
