@@ -539,6 +539,11 @@ static int parse_run(struct run_opts *o, const char *cmd, int argc, char **argv)
 		cli_usage_error(cmd, "Conflicting options: --restart and --rm");
 		return -EXIT_ENGINE;
 	}
+	if (!strcmp(json_get_str(o->hc, "NetworkMode"), "host") &&
+	    (json_object_size(json_object_get(o->hc, "PortBindings")) ||
+	     json_is_true(json_object_get(o->hc, "PublishAllPorts"))))
+		fputs("WARNING: Published ports are discarded when using host network mode\n",
+		      stderr);
 	json_object_set_new(o->cfg, "Image", json_string(argv[optind]));
 	if (json_is_true(json_object_get(o->cfg, "Tty")))
 		set_console_size(o);

@@ -340,6 +340,11 @@ berth_ready() {
 	gw=$(gateway)
 	assert "$(get "http://$gw:$p2/hostname")" == "${id:0:12}" "$gw:$p2, the host's own address (DNAT)"
 	run ! get "http://$gw:$p1/hostname"
+	# hairpin: containers on the bridge reach it through the host's address (the proxy)
+	run_berth run --rm ports-web wget -qO- "http://$gw:$p2/hostname"
+	assert "$output" == "${id:0:12}" "another container reaches $gw:$p2"
+	run_berth exec "$name" wget -qO- "http://$gw:$p2/hostname"
+	assert "$output" == "${id:0:12}" "the container reaches itself through $gw:$p2"
 
 	run_berth ps --filter "name=$name" --format '{{.Ports}}'
 	assert "$output" == "0.0.0.0:$p2->80/tcp, 127.0.0.1:$p1->80/tcp" "ps's PORTS"
