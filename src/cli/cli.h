@@ -130,6 +130,8 @@ int cmd_network_ls(int argc, char **argv);
 int cmd_network_inspect(int argc, char **argv);
 int cmd_network_rm(int argc, char **argv);
 int cmd_network_prune(int argc, char **argv);
+int cmd_network_connect(int argc, char **argv);
+int cmd_network_disconnect(int argc, char **argv);
 /* volume.c */
 int cmd_volume(int argc, char **argv);
 int cmd_volume_create(int argc, char **argv);

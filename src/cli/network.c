@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "container/container.h"
 #include "net/net.h"
 #include "util/json.h"
 #include "util/sha256.h"
@@ -622,5 +623,73 @@ int cmd_network_prune(int argc, char **argv)
 		puts(list[i]->name);
 	}
 	store_network_list_free(list);
+	return 0;
+}
+
+/* connect and disconnect */
+
+int cmd_network_connect(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"alias", required_argument, NULL, 'a'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_error_ struct berth_error *err = NULL;
+	_cleanup_strv_ char **aliases = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		if (c == 'a')
+			strv_push(&aliases, optarg);
+		else if (c == 'h')
+			return puts("Usage:  berth network connect [OPTIONS] NETWORK CONTAINER\n\n"
+				    "Connect a container to a network\n\nOptions:\n"
+				    "      --alias strings   Add network-scoped alias for the "
+				    "container") < 0;
+		else
+			return cli_getopt_error("network connect", argv, optopt, longopts);
+	}
+	if (argc - optind != 2)
+		return cli_usage_error("network connect",
+				       "\"network connect\" requires exactly 2 arguments.");
+	if (!(s = cli_open_store()))
+		return EXIT_ENGINE;
+	if (container_net_connect(s, argv[optind + 1], argv[optind], aliases, &err) < 0)
+		return daemon_error(err);
+	return 0;
+}
+
+int cmd_network_disconnect(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"force", no_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_error_ struct berth_error *err = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+fh", longopts, NULL)) != -1) {
+		if (c == 'f')
+			continue;
+		else if (c == 'h')
+			return puts("Usage:  berth network disconnect [OPTIONS] NETWORK "
+				    "CONTAINER\n\n"
+				    "Disconnect a container from a network\n\nOptions:\n"
+				    "  -f, --force   Force the container to disconnect from a "
+				    "network") < 0;
+		else
+			return cli_getopt_error("network disconnect", argv, optopt, longopts);
+	}
+	if (argc - optind != 2)
+		return cli_usage_error("network disconnect",
+				       "\"network disconnect\" requires exactly 2 arguments.");
+	if (!(s = cli_open_store()))
+		return EXIT_ENGINE;
+	if (container_net_disconnect(s, argv[optind + 1], argv[optind], &err) < 0)
+		return daemon_error(err);
 	return 0;
 }

@@ -200,6 +200,17 @@ int container_net_up(struct store *s, const char *id, const json_t *config, int 
  */
 void container_net_down(struct store *s, const char *id);
 /*
+ * network connect: container what on network net too (with its aliases, or
+ * NULL), kept in its config for later starts; a running container gets the
+ * next interface (eth1...) now. Docker's errors for host, none, container:
+ * and a network it is on already.
+ */
+int container_net_connect(struct store *s, const char *what, const char *net, char *const *aliases,
+			  struct berth_error **err);
+/* network disconnect: the reverse, live for a running container. */
+int container_net_disconnect(struct store *s, const char *what, const char *net,
+			     struct berth_error **err);
+/*
  * The spec's network namespace (for a network, the monitor sets its path at
  * each start), and the folder of the /etc/hosts, hostname and resolv.conf it
  * binds (*files_dir, new: container:NAME uses NAME's).

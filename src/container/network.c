@@ -219,6 +219,57 @@ static void leave_network_dns(struct store *s, const char *id)
 	store_network_list_free(list);
 }
 
+static json_t *endpoints_config(const json_t *config)
+{
+	return json_object_get(json_object_get(config, "NetworkingConfig"), "EndpointsConfig");
+}
+
+/* eth<N>: the container's next interface, N the addresses it holds. */
+static void next_ifname(struct store *s, const char *id, char ifname[16])
+{
+	struct store_lease **leases = NULL;
+	size_t k = 0;
+
+	if (store_lease_list(s, NULL, id, &leases, NULL) == 0)
+		while (leases[k])
+			k++;
+	store_lease_list_free(leases);
+	snprintf(ifname, 16, "eth%u", (unsigned)(k % 1000));
+}
+
+/* Connects the sandbox to one more network (network connect), its DNS told. */
+static int connect_more(struct store *s, const char *id, int netns_fd,
+			const struct store_network *n, struct berth_error **err)
+{
+	char ifname[16];
+
+	next_ifname(s, id, ifname);
+	if (net_connect(s, id, netns_fd, n, ifname, false, NULL, err) < 0)
+		return -1;
+	return net_dns_update(s, n, NULL, err);
+}
+
+/* The networks of NetworkingConfig but the first one (primary: its name, and as given). */
+static int connect_others(struct store *s, const char *id, const json_t *config, int netns_fd,
+			  const struct store_network *primary, const char *given,
+			  struct berth_error **err)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(endpoints_config(config), key, v)
+	{
+		_cleanup_(store_network_freep) struct store_network *n = NULL;
+
+		if (!strcmp(key, primary->name) || (given && !strcmp(key, given)))
+			continue;
+		n = store_network_find(s, key, err);
+		if (!n || connect_more(s, id, netns_fd, n, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int container_net_up(struct store *s, const char *id, const json_t *config, int netns_fd,
 		     struct berth_error **err)
 {
@@ -235,6 +286,7 @@ int container_net_up(struct store *s, const char *id, const json_t *config, int 
 		return -1;
 	if (write_hosts(s, id, json_object_get(config, "Config"), ep.address, err) < 0 ||
 	    (m == NET_MODE_NETWORK && use_network_dns(s, id, n, err) < 0) ||
+	    connect_others(s, id, config, netns_fd, n, arg, err) < 0 ||
 	    publish_ports(s, id, config, &ep, err) < 0) {
 		net_container_release(s, id);
 		return -1;
@@ -333,6 +385,34 @@ static json_t *attached_networks(struct store *s, const struct store_container *
 			 endpoint_json(n ? n->id : "", ep));
 }
 
+/* The networks network connect added, in inspect's Networks too. */
+static void connected_networks(struct store *s, const struct store_container *c, json_t *networks)
+{
+	json_auto_t *config = c->config ? json_loads(c->config, 0, NULL) : NULL;
+	_cleanup_free_ struct net_endpoint *eps = NULL;
+	size_t k = 0;
+	const char *key;
+	json_t *v;
+
+	if (container_is_running(c) && net_container_endpoints(s, c->id, &eps, &k, NULL) < 0)
+		k = 0;
+	json_object_foreach(endpoints_config(config), key, v)
+	{
+		_cleanup_(store_network_freep) struct store_network *n = NULL;
+		const struct net_endpoint *ep = NULL;
+		json_t *entry;
+
+		if (json_object_get(networks, key) || !(n = store_network_find(s, key, NULL)))
+			continue;
+		for (size_t i = 0; i < k && !ep; i++)
+			if (!strcmp(eps[i].network_id, n->id))
+				ep = &eps[i];
+		entry = endpoint_json(n->id, ep);
+		json_object_set(entry, "Aliases", json_object_get(v, "Aliases"));
+		json_object_set_new(networks, n->name, entry);
+	}
+}
+
 json_t *container_net_settings(struct store *s, const struct store_container *c, const json_t *hc)
 {
 	_cleanup_free_ char *sandbox = NULL, *rundir = NULL;
@@ -343,9 +423,10 @@ json_t *container_net_settings(struct store *s, const struct store_container *c,
 	enum net_mode m = net_mode(hc, &arg);
 	json_t *networks;
 
-	if (attaches(m))
+	if (attaches(m)) {
 		networks = attached_networks(s, c, m, arg, &top);
-	else if (m == NET_MODE_CONTAINER)
+		connected_networks(s, c, networks);
+	} else if (m == NET_MODE_CONTAINER)
 		networks = json_object();
 	else
 		networks = json_pack("{s:o}", m == NET_MODE_HOST ? "host" : "none",
@@ -365,4 +446,102 @@ json_t *container_net_settings(struct store *s, const struct store_container *c,
 			 "", "GlobalIPv6PrefixLen", 0, "IPAddress", top.address, "IPPrefixLen",
 			 top.prefix_len, "IPv6Gateway", "", "MacAddress", top.mac, "Networks",
 			 networks);
+}
+
+/* The container's config with network n's endpoint added (aliases) or, aliases NULL, removed. */
+static int save_endpoint(struct store *s, const struct store_container *c, json_t *config,
+			 const char *net, char *const *aliases, struct berth_error **err)
+{
+	json_t *eps = endpoints_config(config);
+	_cleanup_free_ char *text = NULL;
+
+	if (!eps) {
+		eps = json_object();
+		json_object_set_new(config, "NetworkingConfig",
+				    json_pack("{s:o}", "EndpointsConfig", eps));
+	}
+	if (aliases)
+		json_object_set_new(eps, net,
+				    json_pack("{s:o}", "Aliases", json_from_strv(aliases)));
+	else
+		json_object_del(eps, net);
+	text = json_compact(config);
+	return store_container_set_config(s, c->id, text, err);
+}
+
+/* Opens the network namespace of running container c. */
+static int open_netns(const struct store_container *c, struct berth_error **err)
+{
+	_cleanup_free_ char *path = xasprintf("/proc/%d/ns/net", (int)c->pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	return fd < 0 ? berth_error_set(err, errno, "open '%s'", path) : fd;
+}
+
+int container_net_connect(struct store *s, const char *what, const char *net, char *const *aliases,
+			  struct berth_error **err)
+{
+	_cleanup_(store_container_freep) struct store_container *c = container_find(s, what, err);
+	_cleanup_(store_network_freep) struct store_network *n = NULL;
+	_cleanup_close_ int nsfd = -EBADF;
+	json_auto_t *config = NULL;
+	char *const none[] = {NULL};
+	const char *arg;
+	enum net_mode m;
+
+	if (!c || !(n = store_network_find(s, net, err)))
+		return -1;
+	config = json_parse(c->config, strlen(c->config), "container config", err);
+	if (!config)
+		return -1;
+	m = net_mode(json_object_get(config, "HostConfig"), &arg);
+	if (m == NET_MODE_HOST || m == NET_MODE_NONE || m == NET_MODE_CONTAINER)
+		return berth_error_setk(err, BERTH_ERR_CONFLICT, 0,
+					"container cannot be connected to multiple networks with "
+					"one of the networks in private (none) mode");
+	if (json_object_get(endpoints_config(config), n->name) ||
+	    (m == NET_MODE_DEFAULT && !strcmp(n->name, NET_DEFAULT_NAME)) ||
+	    (m == NET_MODE_NETWORK && (!strcmp(arg, n->name) || !strcmp(arg, n->id))))
+		return berth_error_setk(err, BERTH_ERR_CONFLICT, 0,
+					"endpoint with name %s already exists in network %s",
+					c->name, n->name);
+	if (save_endpoint(s, c, config, n->name, aliases ? aliases : none, err) < 0)
+		return -1;
+	if (!container_is_running(c))
+		return 0;
+	nsfd = open_netns(c, err);
+	if (nsfd < 0 || connect_more(s, c->id, nsfd, n, err) < 0) {
+		save_endpoint(s, c, config, n->name, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+int container_net_disconnect(struct store *s, const char *what, const char *net,
+			     struct berth_error **err)
+{
+	_cleanup_(store_container_freep) struct store_container *c = container_find(s, what, err);
+	_cleanup_(store_network_freep) struct store_network *n = NULL;
+	_cleanup_error_ struct berth_error *e = NULL;
+	json_auto_t *config = NULL;
+	bool listed;
+
+	if (!c || !(n = store_network_find(s, net, err)))
+		return -1;
+	config = json_parse(c->config, strlen(c->config), "container config", err);
+	if (!config)
+		return -1;
+	listed = json_object_get(endpoints_config(config), n->name) != NULL;
+	if (listed && save_endpoint(s, c, config, n->name, NULL, err) < 0)
+		return -1;
+	/* NEEDSWORK: the primary network comes back at the next start */
+	if (container_is_running(c) && net_disconnect(s, c->id, n, &e) == 0) {
+		if (net_dns_update(s, n, NULL, &e) < 0)
+			log_warn("%s", e->msg);
+		return 0;
+	}
+	if (listed)
+		return 0;
+	return berth_error_setk(err, BERTH_ERR_NOT_FOUND, 0,
+				"container %s is not connected to network %s", c->id, n->name);
 }

@@ -121,6 +121,14 @@ int net_network_remove(struct store *s, const struct store_network *n, struct be
 void net_network_teardown(struct store *s, const struct store_network *n);
 
 /*
+ * Disconnects container id from network n: its veth (and so its interface in
+ * the sandbox) deleted and its lease freed. BERTH_ERR_NOT_FOUND when it holds
+ * no address there.
+ */
+int net_disconnect(struct store *s, const char *id, const struct store_network *n,
+		   struct berth_error **err);
+
+/*
  * The embedded DNS of user network n (nothing for the default network): its
  * hosts file written again from the containers holding an address there but
  * leaving_id (or NULL: a container that is going), and its berth-dns started

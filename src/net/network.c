@@ -258,3 +258,30 @@ int net_network_remove(struct store *s, const struct store_network *n, struct be
 	net_network_teardown(s, n);
 	return 0;
 }
+
+int net_disconnect(struct store *s, const char *id, const struct store_network *n,
+		   struct berth_error **err)
+{
+	struct store_lease **leases = NULL;
+	_cleanup_nl_ struct nl_sock *sk = NULL;
+	uint32_t a = 0;
+	char veth[16];
+	bool found;
+
+	if (store_lease_list(s, n->id, id, &leases, err) < 0)
+		return -1;
+	found = leases[0] != NULL;
+	if (found && net_addr_parse(leases[0]->address, &a) < 0)
+		found = false;
+	store_lease_list_free(leases);
+	if (!found)
+		return berth_error_setk(err, BERTH_ERR_NOT_FOUND, 0,
+					"container %.12s is not connected to network %s", id,
+					n->name);
+	/* the host side's name, as sandbox.c makes it */
+	snprintf(veth, sizeof(veth), "veth%08x", a);
+	sk = net_nl_open(-1, err);
+	if (!sk || net_nl_link_del(sk, veth, err) < 0)
+		return -1;
+	return store_lease_delete(s, n->id, id, err);
+}

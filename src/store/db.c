@@ -796,6 +796,19 @@ int store_container_rename(struct store *s, const char *id, const char *name,
 	return 0;
 }
 
+int store_container_set_config(struct store *s, const char *id, const char *config,
+			       struct berth_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st =
+		prepare(s, err, "UPDATE containers SET config = ? WHERE id = ?", "ss", config, id);
+
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_error(s, err, "update container config");
+	return 0;
+}
+
 bool store_container_name_taken(struct store *s, const char *name)
 {
 	_cleanup_stmt_ sqlite3_stmt *st =

@@ -163,6 +163,9 @@ int store_container_update_state(struct store *s, const struct store_container *
 				 struct berth_error **err);
 int store_container_delete(struct store *s, const char *id, struct berth_error **err);
 bool store_container_name_taken(struct store *s, const char *name);
+/* Replaces the container's config JSON (network connect and disconnect change it). */
+int store_container_set_config(struct store *s, const char *id, const char *config,
+			       struct berth_error **err);
 /* A taken name fails with BERTH_ERR_CONFLICT. */
 int store_container_rename(struct store *s, const char *id, const char *name,
 			   struct berth_error **err);

@@ -227,3 +227,30 @@ dns_pids() {
 	run_berth rm -f "$c"
 	run_berth network rm "$net"
 }
+
+@test "network connect and disconnect a running container" {
+	local net other a w
+	net=$(random_name conn) other=$(random_name other) a=$(random_name a) w=$(random_name w)
+	run_berth network create "$net"
+	run_berth network create "$other"
+	run_berth run -d --name "$a" --network "$net" busybox sleep 300
+	run_berth run -d --name "$w" busybox sleep 300
+	run_berth network connect --alias wbalias "$net" "$w"
+	run_berth exec "$w" ip -o -4 addr show eth1
+	assert "$output" =~ "inet $(net_ip "$w" "$net")/" "eth1 has the address of the new network"
+	run_berth exec "$a" ping -c1 -W1 wbalias
+	assert "$output" =~ "1 packets received" "the alias resolves and answers"
+	run_berth 1 network connect "$net" "$w"
+	assert "$output" == "Error response from daemon: endpoint with name $w already exists in network $net" "connected twice"
+	run_berth network connect "$other" "$a"
+	run_berth restart -t 1 "$a"
+	run_berth exec "$a" ip -o -4 addr show eth1
+	assert "$output" =~ "inet $(net_ip "$a" "$other")/" "a connection stays across a restart"
+	run_berth network disconnect "$net" "$w"
+	run_berth exec "$w" ip -o link
+	assert "$output" !~ "eth1" "eth1 is gone"
+	run_berth 1 network disconnect "$net" "$w"
+	assert "$output" =~ "is not connected to network $net" "disconnected twice"
+	run_berth rm -f "$a" "$w"
+	run_berth network rm "$net" "$other"
+}
