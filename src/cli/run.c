@@ -39,6 +39,7 @@ enum {
 	OPT_VOLUMES_FROM,
 	OPT_EXPOSE,
 	OPT_NETWORK_ALIAS,
+	OPT_LINK,
 };
 
 static const struct option run_longopts[] = {
@@ -56,6 +57,7 @@ static const struct option run_longopts[] = {
 	{"network", required_argument, NULL, OPT_NETWORK},
 	{"net", required_argument, NULL, OPT_NETWORK},
 	{"network-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
+	{"link", required_argument, NULL, OPT_LINK},
 	{"net-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
 	{"privileged", no_argument, NULL, OPT_PRIVILEGED},
 	{"cap-add", required_argument, NULL, OPT_CAP_ADD},
@@ -399,6 +401,9 @@ static int parse_opt(struct run_opts *o, const char *cmd, int c, char **argv)
 		break;
 	case OPT_NETWORK:
 		json_object_set_new(o->hc, "NetworkMode", json_string(optarg));
+		break;
+	case OPT_LINK:
+		append(o->hc, "Links", json_string(optarg));
 		break;
 	case OPT_NETWORK_ALIAS:
 		append(o->endpoint, "Aliases", json_string(optarg));

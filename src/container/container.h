@@ -207,6 +207,21 @@ void container_net_down(struct store *s, const char *id);
  */
 int container_net_connect(struct store *s, const char *what, const char *net, char *const *aliases,
 			  struct berth_error **err);
+/*
+ * Legacy links (links.c), HostConfig.Links ["NAME[:ALIAS]"...]: at create
+ * the linked containers must exist (Docker's "could not get container for"),
+ * at start they must run (Docker's "Cannot link to a non running container"):
+ * container_links_env() puts their variables before *env (self: the linking
+ * container's name), container_links_hosts() their lines in the hosts file
+ * at path.
+ */
+int container_links_check(struct store *s, const json_t *hc, struct berth_error **err);
+int container_links_check_start(struct store *s, const char *self, const json_t *hc,
+				struct berth_error **err);
+int container_links_env(struct store *s, const char *self, const json_t *hc, char ***env,
+			struct berth_error **err);
+int container_links_hosts(struct store *s, const char *self, const json_t *hc, const char *path,
+			  struct berth_error **err);
 /* network disconnect: the reverse, live for a running container. */
 int container_net_disconnect(struct store *s, const char *what, const char *net,
 			     struct berth_error **err);

@@ -81,6 +81,8 @@ int container_net_check(struct store *s, json_t *config, struct berth_error **er
 	const char *arg;
 	_cleanup_(store_network_freep) struct store_network *n = NULL;
 
+	if (container_links_check(s, json_object_get(config, "HostConfig"), err) < 0)
+		return -1;
 	switch (net_mode(json_object_get(config, "HostConfig"), &arg)) {
 	case NET_MODE_CONTAINER:
 		return check_container_mode(s, cfg, arg, err);
@@ -168,6 +170,22 @@ static int publish_ports(struct store *s, const char *id, const json_t *config,
 	return berth_error_wrap(
 		err, "driver failed programming external connectivity on endpoint %s (%s)",
 		c ? c->name : id, ep->endpoint_id);
+}
+
+/* The lines of its links in the container's /etc/hosts. */
+static int link_hosts(struct store *s, const char *id, const json_t *hc, struct berth_error **err)
+{
+	_cleanup_(store_container_freep) struct store_container *c = NULL;
+	_cleanup_free_ char *dir = NULL, *path = NULL;
+
+	if (!json_array_size(json_object_get(hc, "Links")))
+		return 0;
+	c = store_container_find(s, id, err);
+	if (!c)
+		return -1;
+	dir = container_dir(s, id);
+	path = xasprintf("%s/hosts", dir);
+	return container_links_hosts(s, c->name, hc, path, err);
 }
 
 /* In place, as write_hosts(): the file is bound into the container. */
@@ -285,6 +303,7 @@ int container_net_up(struct store *s, const char *id, const json_t *config, int 
 	if (!n || net_connect(s, id, netns_fd, n, "eth0", true, &ep, err) < 0)
 		return -1;
 	if (write_hosts(s, id, json_object_get(config, "Config"), ep.address, err) < 0 ||
+	    link_hosts(s, id, hc, err) < 0 ||
 	    (m == NET_MODE_NETWORK && use_network_dns(s, id, n, err) < 0) ||
 	    connect_others(s, id, config, netns_fd, n, arg, err) < 0 ||
 	    publish_ports(s, id, config, &ep, err) < 0) {
@@ -316,6 +335,12 @@ int container_net_spec(struct store *s, const char *id, const json_t *hc, struct
 	enum net_mode m = net_mode(hc, &arg);
 
 	*files_dir = container_dir(s, id);
+	if (json_array_size(json_object_get(hc, "Links"))) {
+		other = store_container_find(s, id, err);
+		if (!other || container_links_env(s, other->name, hc, &spec->env, err) < 0)
+			return -1;
+		store_container_free(steal_ptr(&other));
+	}
 	spec->net = m == NET_MODE_HOST	 ? RUNTIME_NET_HOST
 		    : m == NET_MODE_NONE ? RUNTIME_NET_NONE
 					 : RUNTIME_NET_JOIN;
