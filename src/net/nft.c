@@ -233,9 +233,18 @@ int net_nft_ports_add(const char *id, struct in_addr addr, const char *bridge, c
 		return -1;
 	inet_ntop(AF_INET, &addr, to, sizeof(to));
 	add_chains(&sb, chain, comment);
+	/*
+	 * Hairpin: what comes from a bridge of berth's (its own, and the set
+	 * "bridges" of every one, net/network.c's) goes to the proxy. DNATed, it
+	 * would come back to the container's bridge unmasqueraded, or be dropped
+	 * between networks by the isolation.
+	 */
 	if (bridge)
-		strbuf_addf(&sb, "add rule ip " NET_NFT_TABLE " %s iifname \"%s\" return\n", chain,
-			    bridge);
+		strbuf_addf(&sb,
+			    "add set ip " NET_NFT_TABLE " bridges { type ifname; }\n"
+			    "add rule ip " NET_NFT_TABLE " %1$s iifname \"%2$s\" return\n"
+			    "add rule ip " NET_NFT_TABLE " %1$s iifname @bridges return\n",
+			    chain, bridge);
 	for (size_t i = 0; i < n; i++) {
 		if (loopback(m[i].host_ip))
 			continue;

@@ -15,6 +15,7 @@
  *       ip daddr != 127.0.0.0/8 fib daddr type local jump ctr-0123456789ab }
  *     chain ctr-0123456789ab {
  *       iifname "berth0" return            # hairpin: to the proxy
+ *       iifname @bridges return            # (every bridge of berth's)
  *       tcp dport 8080 dnat to 10.88.0.2:80
  *       ip daddr 192.0.2.7 udp dport 53 dnat to 10.88.0.2:53 }
  *   }
