@@ -1,4 +1,5 @@
 /* create and run: Docker's flags into an API-style container config. */
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
@@ -40,6 +41,10 @@ enum {
 	OPT_EXPOSE,
 	OPT_NETWORK_ALIAS,
 	OPT_LINK,
+	OPT_ADD_HOST,
+	OPT_DNS,
+	OPT_IP,
+	OPT_MAC_ADDRESS,
 };
 
 static const struct option run_longopts[] = {
@@ -58,6 +63,10 @@ static const struct option run_longopts[] = {
 	{"net", required_argument, NULL, OPT_NETWORK},
 	{"network-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
 	{"link", required_argument, NULL, OPT_LINK},
+	{"add-host", required_argument, NULL, OPT_ADD_HOST},
+	{"dns", required_argument, NULL, OPT_DNS},
+	{"ip", required_argument, NULL, OPT_IP},
+	{"mac-address", required_argument, NULL, OPT_MAC_ADDRESS},
 	{"net-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
 	{"privileged", no_argument, NULL, OPT_PRIVILEGED},
 	{"cap-add", required_argument, NULL, OPT_CAP_ADD},
@@ -352,6 +361,63 @@ static int add_port(struct run_opts *o, const char *cmd, const char *spec, bool 
 	return r < 0 ? cli_usage_error(cmd, "%s.", err->msg) : 0;
 }
 
+static bool is_ipv4(const char *s)
+{
+	struct in_addr a;
+
+	return inet_pton(AF_INET, s, &a) == 1;
+}
+
+/* --add-host, --dns, --ip and --mac-address, with Docker's CLI's checks. */
+static int net_flag(struct run_opts *o, const char *cmd, int c, const char *v)
+{
+	size_t sep = strcspn(v, ":=");
+	unsigned m[6];
+	char end;
+
+	switch (c) {
+	case OPT_ADD_HOST:
+		if (!v[sep] || !sep)
+			return cli_usage_error(cmd,
+					       "invalid argument \"%s\" for \"--add-host\" flag: "
+					       "bad format for add-host: \"%s\"",
+					       v, v);
+		if (!is_ipv4(v + sep + 1))
+			return cli_usage_error(cmd,
+					       "invalid argument \"%s\" for \"--add-host\" flag: "
+					       "invalid IP address in add-host: \"%s\"",
+					       v, v + sep + 1);
+		append(o->hc, "ExtraHosts", json_string(v));
+		return 0;
+	case OPT_DNS:
+		if (!is_ipv4(v))
+			return cli_usage_error(cmd,
+					       "invalid argument \"%s\" for \"--dns\" flag: %s is "
+					       "not an ip address",
+					       v, v);
+		append(o->hc, "Dns", json_string(v));
+		return 0;
+	case OPT_IP:
+		if (!is_ipv4(v))
+			return cli_usage_error(cmd,
+					       "invalid argument \"%s\" for \"--ip\" flag: invalid "
+					       "string being converted to IP address: %s",
+					       v, v);
+		json_object_set_new(o->endpoint, "IPAMConfig",
+				    json_pack("{s:s}", "IPv4Address", v));
+		return 0;
+	default:
+		if (sscanf(v, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
+			   &end) != 6 ||
+		    strlen(v) != 17) {
+			fprintf(stderr, "berth: %s is not a valid mac address.\n", v);
+			return EXIT_ENGINE;
+		}
+		json_object_set_new(o->cfg, "MacAddress", json_string(v));
+		return 0;
+	}
+}
+
 static int parse_opt(struct run_opts *o, const char *cmd, int c, char **argv)
 {
 	switch (c) {
@@ -402,6 +468,11 @@ static int parse_opt(struct run_opts *o, const char *cmd, int c, char **argv)
 	case OPT_NETWORK:
 		json_object_set_new(o->hc, "NetworkMode", json_string(optarg));
 		break;
+	case OPT_ADD_HOST:
+	case OPT_DNS:
+	case OPT_IP:
+	case OPT_MAC_ADDRESS:
+		return net_flag(o, cmd, c, optarg);
 	case OPT_LINK:
 		append(o->hc, "Links", json_string(optarg));
 		break;
@@ -501,11 +572,17 @@ static int set_endpoint(struct run_opts *o)
 	if (!strcmp(mode, "default") || !strcmp(mode, "bridge") || !strcmp(mode, "host") ||
 	    !strcmp(mode, "none") || str_has_prefix(mode, "container:")) {
 		_cleanup_error_ struct berth_error *err = NULL;
+		bool ip = json_object_get(ep, "IPAMConfig") != NULL;
 
 		json_decref(ep);
-		berth_error_setk(&err, BERTH_ERR_INVALID, 0,
-				 "network-scoped alias is supported only for containers in user "
-				 "defined networks");
+		if (ip)
+			berth_error_setk(&err, BERTH_ERR_INVALID, 0,
+					 "user specified IP address is supported on user defined "
+					 "networks only");
+		else
+			berth_error_setk(&err, BERTH_ERR_INVALID, 0,
+					 "network-scoped alias is supported only for containers in "
+					 "user defined networks");
 		return cli_report(err);
 	}
 	json_object_set_new(o->config, "NetworkingConfig",

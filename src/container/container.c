@@ -178,12 +178,58 @@ static int write_file(const char *dir, const char *name, const char *text, struc
 }
 
 /* The container's folder: init layer, upper, work and merged dirs and the files bound into it. */
+/* --add-host (HostConfig.ExtraHosts "host:ip"): lines "ip\thost" after the others. */
+static char *extra_hosts(char *hosts, const json_t *hc)
+{
+	json_t *extra = json_object_get(hc, "ExtraHosts");
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+	json_t *v;
+
+	if (!json_array_size(extra))
+		return hosts;
+	strbuf_addstr(&sb, hosts);
+	free(hosts);
+	json_array_foreach(extra, i, v)
+	{
+		const char *e = json_string_value(v) ?: "";
+		size_t sep = strcspn(e, ":=");
+
+		if (e[sep])
+			strbuf_addf(&sb, "%s\t%.*s\n", e + sep + 1, (int)sep, e);
+	}
+	return strbuf_detach(&sb);
+}
+
+/* --dns (HostConfig.Dns): these name servers instead of the host's. */
+static char *dns_servers(char *resolv, const json_t *hc)
+{
+	json_t *dns = json_object_get(hc, "Dns");
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+	json_t *v;
+
+	if (!json_array_size(dns))
+		return resolv;
+	json_array_foreach(dns, i, v)
+		strbuf_addf(&sb, "nameserver %s\n", json_string_value(v) ?: "");
+	for (char *line = resolv, *next; line && *line; line = next) {
+		size_t len = strcspn(line, "\n");
+
+		next = line + len + (line[len] == '\n');
+		if (!str_has_prefix(line, "nameserver"))
+			strbuf_add(&sb, line, (size_t)(next - line));
+	}
+	free(resolv);
+	return strbuf_detach(&sb);
+}
+
 static int make_container_dir(struct store *s, const struct store_image *img, const char *id,
-			      const json_t *cfg, const json_t *mounts, bool host_net,
-			      struct berth_error **err)
+			      const json_t *cfg, const json_t *hc, const json_t *mounts,
+			      bool host_net, struct berth_error **err)
 {
 	_cleanup_free_ char *dir = container_dir(s, id);
-	_cleanup_free_ char *resolv = resolv_conf(host_net);
+	_cleanup_free_ char *resolv = dns_servers(resolv_conf(host_net), hc);
 	_cleanup_free_ char *hosts = NULL, *hostname = NULL;
 	static const char *const subdirs[] = {"diff", "work", "merged"};
 
@@ -198,6 +244,7 @@ static int make_container_dir(struct store *s, const struct store_image *img, co
 	hosts = host_net ? fs_read_file("/etc/hosts", NULL, NULL) : NULL;
 	if (!hosts)
 		hosts = xstrdup(hosts_default);
+	hosts = extra_hosts(hosts, hc);
 	if (container_make_init_layer(s, img, dir, err) < 0 ||
 	    container_init_mount_points(s, img, dir, mounts, err) < 0 ||
 	    write_file(dir, "hostname", hostname, err) < 0 ||
@@ -310,7 +357,7 @@ int container_create(struct store *s, const char *name, json_t *config, unsigned
 	if (!mounts)
 		return -1;
 	dir = container_dir(s, cid);
-	if (make_container_dir(s, img, cid, cfg, mounts, host_net, err) < 0 ||
+	if (make_container_dir(s, img, cid, cfg, hc, mounts, host_net, err) < 0 ||
 	    make_volumes(s, config, mounts, &made, err) < 0)
 		goto fail;
 	text = json_compact(config);

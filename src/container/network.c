@@ -75,6 +75,23 @@ static int check_container_mode(struct store *s, json_t *cfg, const char *name,
 	return 0;
 }
 
+/* --ip: an address of the network's subnet (Docker checks it at create). */
+static int check_ip(const json_t *config, const char *arg, const struct store_network *n,
+		    struct berth_error **err)
+{
+	const json_t *eps =
+		json_object_get(json_object_get(config, "NetworkingConfig"), "EndpointsConfig");
+	const char *ip = json_get_str(json_object_get(json_object_get(eps, arg), "IPAMConfig"),
+				      "IPv4Address");
+
+	if (!ip || net_address_in(n, ip))
+		return 0;
+	return berth_error_setk(err, BERTH_ERR_INVALID, 0,
+				"Invalid address %s: It does not belong to any of this network's "
+				"subnets",
+				ip);
+}
+
 int container_net_check(struct store *s, json_t *config, struct berth_error **err)
 {
 	json_t *cfg = json_object_get(config, "Config");
@@ -89,7 +106,7 @@ int container_net_check(struct store *s, json_t *config, struct berth_error **er
 	case NET_MODE_NETWORK:
 		/* user networks: their records are net/'s (network create) */
 		n = store_network_find(s, arg, err);
-		return n ? 0 : -1;
+		return n ? check_ip(config, arg, n, err) : -1;
 	default:
 		return 0;
 	}
@@ -255,6 +272,17 @@ static void next_ifname(struct store *s, const char *id, char ifname[16])
 	snprintf(ifname, 16, "eth%u", (unsigned)(k % 1000));
 }
 
+/* --ip (user networks: NetworkingConfig) and --mac-address (Config.MacAddress) of the first network. */
+static const struct net_connect_opts *connect_opts(const json_t *config, const char *net,
+						   struct net_connect_opts *o)
+{
+	const json_t *ep = net ? json_object_get(endpoints_config(config), net) : NULL;
+
+	o->ip = json_get_str(json_object_get(ep, "IPAMConfig"), "IPv4Address");
+	o->mac = json_get_str(json_object_get(config, "Config"), "MacAddress");
+	return o;
+}
+
 /* Connects the sandbox to one more network (network connect), its DNS told. */
 static int connect_more(struct store *s, const char *id, int netns_fd,
 			const struct store_network *n, struct berth_error **err)
@@ -262,7 +290,7 @@ static int connect_more(struct store *s, const char *id, int netns_fd,
 	char ifname[16];
 
 	next_ifname(s, id, ifname);
-	if (net_connect(s, id, netns_fd, n, ifname, false, NULL, err) < 0)
+	if (net_connect(s, id, netns_fd, n, ifname, false, NULL, NULL, err) < 0)
 		return -1;
 	return net_dns_update(s, n, NULL, err);
 }
@@ -294,13 +322,15 @@ int container_net_up(struct store *s, const char *id, const json_t *config, int 
 	const json_t *hc = json_object_get(config, "HostConfig");
 	_cleanup_(store_network_freep) struct store_network *n = NULL;
 	struct net_endpoint ep;
+	struct net_connect_opts o;
 	const char *arg;
 	enum net_mode m = net_mode(hc, &arg);
 
 	if (!attaches(m))
 		return 0;
 	n = m == NET_MODE_DEFAULT ? net_default_network(s, err) : store_network_find(s, arg, err);
-	if (!n || net_connect(s, id, netns_fd, n, "eth0", true, &ep, err) < 0)
+	if (!n || net_connect(s, id, netns_fd, n, "eth0", true, connect_opts(config, arg, &o), &ep,
+			      err) < 0)
 		return -1;
 	if (write_hosts(s, id, json_object_get(config, "Config"), ep.address, err) < 0 ||
 	    link_hosts(s, id, hc, err) < 0 ||
@@ -385,6 +415,16 @@ static json_t *endpoint_json(const char *network_id, const struct net_endpoint *
 			 "MacAddress", ep ? ep->mac : "", "DriverOpts");
 }
 
+/* --mac-address (Config.MacAddress): the MAC of the container's first network. */
+static void own_mac(const struct store_container *c, struct net_endpoint *ep)
+{
+	json_auto_t *config = c->config ? json_loads(c->config, 0, NULL) : NULL;
+	const char *mac = json_get_str(json_object_get(config, "Config"), "MacAddress");
+
+	if (mac && *mac)
+		snprintf(ep->mac, sizeof(ep->mac), "%s", mac);
+}
+
 /* The network a container attaches to and its endpoint there, if it holds an address. */
 static json_t *attached_networks(struct store *s, const struct store_container *c, enum net_mode m,
 				 const char *arg, struct net_endpoint *top)
@@ -392,7 +432,7 @@ static json_t *attached_networks(struct store *s, const struct store_container *
 	_cleanup_(store_network_freep) struct store_network *n =
 		store_network_find(s, m == NET_MODE_DEFAULT ? NET_DEFAULT_NAME : arg, NULL);
 	_cleanup_free_ struct net_endpoint *eps = NULL;
-	const struct net_endpoint *ep = NULL;
+	struct net_endpoint *ep = NULL;
 	size_t k = 0;
 
 	if (n && container_is_running(c) && net_container_endpoints(s, c->id, &eps, &k, NULL) < 0)
@@ -400,6 +440,8 @@ static json_t *attached_networks(struct store *s, const struct store_container *
 	for (size_t i = 0; i < k && !ep; i++)
 		if (!strcmp(eps[i].network_id, n->id))
 			ep = &eps[i];
+	if (ep)
+		own_mac(c, ep);
 	/* Docker fills the top-level fields for the default bridge network only */
 	if (ep && m == NET_MODE_DEFAULT)
 		*top = *ep;

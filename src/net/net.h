@@ -67,12 +67,21 @@ int net_sandbox_create(struct berth_error **err);
  * ifname ("eth0"): leases an address (the one the container holds there
  * already, if any), makes sure the bridge is up (creating it, its address,
  * forwarding and masquerade the first time), adds the veth pair, the address
- * and, with default_route, the default route via the gateway. *ep (may be
- * NULL) gets the result. Nothing is left half-made on failure.
+ * and, with default_route, the default route via the gateway; o (or NULL)
+ * the address and MAC asked for. *ep (may be NULL) gets the result.
+ * Nothing is left half-made on failure.
  */
+/* Is ip a host address of network n's subnet (not its gateway)? */
+bool net_address_in(const struct store_network *n, const char *ip);
+
+/* What a container asks of its endpoint: NULLs for the defaults. */
+struct net_connect_opts {
+	const char *ip;	 /* --ip: this address of the subnet, or an error */
+	const char *mac; /* --mac-address: instead of 02:42 and the address */
+};
 int net_connect(struct store *s, const char *id, int netns_fd, const struct store_network *n,
-		const char *ifname, bool default_route, struct net_endpoint *ep,
-		struct berth_error **err);
+		const char *ifname, bool default_route, const struct net_connect_opts *o,
+		struct net_endpoint *ep, struct berth_error **err);
 
 /*
  * Frees container id's leases (a container that is not running holds none:

@@ -89,8 +89,8 @@ static int leased(struct store *s, const char *id, const struct store_network *n
  * restart), else the lowest free one; never one of skip[].
  */
 static int lease(struct store *s, const char *id, const struct store_network *n,
-		 const struct net_subnet *sn, uint32_t gw, const uint32_t *skip, size_t n_skip,
-		 uint32_t *addr, char endpoint_id[65], struct berth_error **err)
+		 const struct net_subnet *sn, uint32_t gw, uint32_t want, const uint32_t *skip,
+		 size_t n_skip, uint32_t *addr, char endpoint_id[65], struct berth_error **err)
 {
 	_cleanup_free_ uint32_t *used = xcalloc(n_skip + 1, sizeof(*used));
 	size_t n_used = n_skip;
@@ -103,7 +103,15 @@ static int lease(struct store *s, const char *id, const struct store_network *n,
 	if (leased(s, id, n, &used, &n_used, &mine, err) < 0 ||
 	    store_lease_delete(s, n->id, id, err) < 0)
 		goto fail;
-	if (mine && !skipped(mine, skip, n_skip))
+	if (want) {
+		for (size_t i = 0; i < n_used; i++)
+			if (used[i] == want) {
+				berth_error_setk(err, BERTH_ERR_CONFLICT, 0,
+						 "Address already in use");
+				goto fail;
+			}
+		*addr = want;
+	} else if (mine && !skipped(mine, skip, n_skip))
 		*addr = mine;
 	else if (net_ipam_pick(sn, gw, used, n_used, addr) < 0) {
 		berth_error_set(err, 0, "no available IPv4 addresses on network %s: %s", n->name,
@@ -131,6 +139,8 @@ struct connect_ctx {
 	const struct store_network *n;
 	struct net_subnet sn;
 	uint32_t gw, addr;
+	uint32_t want;		  /* an address asked for (--ip), or 0 */
+	const unsigned char *mac; /* a MAC asked for (--mac-address), or NULL */
 	char endpoint_id[65];
 	char veth[16];
 };
@@ -151,11 +161,13 @@ static int lease_and_link(struct connect_ctx *c, struct nl_sock *sk, int bridge,
 		_cleanup_error_ struct berth_error *e = NULL;
 		unsigned char mac[6];
 
-		if (lease(c->s, c->id, c->n, &c->sn, c->gw, skip, tries, &c->addr, c->endpoint_id,
-			  err) < 0)
+		if (lease(c->s, c->id, c->n, &c->sn, c->gw, c->want, skip, tries, &c->addr,
+			  c->endpoint_id, err) < 0)
 			return -1;
 		veth_name(c->addr, c->veth);
 		net_mac_of(c->addr, mac);
+		if (c->mac)
+			memcpy(mac, c->mac, sizeof(mac));
 		if (net_nl_veth_add(sk,
 				    &(struct net_veth){.name = c->veth,
 						       .alias = alias,
@@ -166,7 +178,7 @@ static int lease_and_link(struct connect_ctx *c, struct nl_sock *sk, int bridge,
 				    &e) == 0)
 			return 0;
 		store_lease_delete(c->s, c->n->id, c->id, NULL);
-		if (e->kind != BERTH_ERR_CONFLICT)
+		if (e->kind != BERTH_ERR_CONFLICT || c->want)
 			return net_error_move(err, &e);
 		log_debug("link %s exists: %s", c->veth, e->msg);
 		skip[tries] = c->addr;
@@ -204,21 +216,64 @@ static void fill_endpoint(const struct connect_ctx *c, struct net_endpoint *ep)
 	net_addr_format(c->addr, ep->address, sizeof(ep->address));
 	net_addr_format(c->gw, ep->gateway, sizeof(ep->gateway));
 	net_mac_of(c->addr, mac);
-	net_mac_format(mac, ep->mac, sizeof(ep->mac));
+	net_mac_format(c->mac ? c->mac : mac, ep->mac, sizeof(ep->mac));
 	snprintf(ep->host_veth, sizeof(ep->host_veth), "%s", c->veth);
 }
 
+bool net_address_in(const struct store_network *n, const char *ip)
+{
+	struct net_subnet sn;
+	uint32_t gw, a;
+
+	if (net_subnet_parse(n->subnet, &sn) < 0 || net_addr_parse(n->gateway, &gw) < 0 ||
+	    net_addr_parse(ip, &a) < 0)
+		return false;
+	return net_subnet_contains(&sn, a) && a != gw && a != sn.addr && a != net_subnet_last(&sn);
+}
+
+/* --ip and --mac-address, checked as Docker does. */
+static int wanted(struct connect_ctx *c, const struct net_connect_opts *o, unsigned char mac[6],
+		  struct berth_error **err)
+{
+	unsigned m[6];
+
+	if (o && o->ip && *o->ip) {
+		if (net_addr_parse(o->ip, &c->want) < 0)
+			return berth_error_setk(err, BERTH_ERR_INVALID, 0,
+						"invalid IPv4 address: %s", o->ip);
+		if (!net_subnet_contains(&c->sn, c->want) || c->want == c->gw ||
+		    c->want == c->sn.addr || c->want == net_subnet_last(&c->sn))
+			return berth_error_setk(err, BERTH_ERR_INVALID, 0,
+						"Invalid address %s: It does not belong to any of "
+						"this network's subnets",
+						o->ip);
+	}
+	if (o && o->mac && *o->mac) {
+		if (sscanf(o->mac, "%2x:%2x:%2x:%2x:%2x:%2x", &m[0], &m[1], &m[2], &m[3], &m[4],
+			   &m[5]) != 6)
+			return berth_error_setk(err, BERTH_ERR_INVALID, 0,
+						"%s is not a valid mac address", o->mac);
+		for (int i = 0; i < 6; i++)
+			mac[i] = (unsigned char)m[i];
+		c->mac = mac;
+	}
+	return 0;
+}
+
 int net_connect(struct store *s, const char *id, int nsfd, const struct store_network *n,
-		const char *ifname, bool default_route, struct net_endpoint *ep,
-		struct berth_error **err)
+		const char *ifname, bool default_route, const struct net_connect_opts *o,
+		struct net_endpoint *ep, struct berth_error **err)
 {
 	struct connect_ctx c = {.s = s, .id = id, .n = n};
 	_cleanup_nl_ struct nl_sock *sk = NULL;
+	unsigned char mac[6];
 	int bridge;
 
 	if (net_subnet_parse(n->subnet, &c.sn) < 0 || net_addr_parse(n->gateway, &c.gw) < 0)
 		return berth_error_set(err, 0, "network %s: bad subnet '%s' or gateway '%s'",
 				       n->name, n->subnet, n->gateway);
+	if (wanted(&c, o, mac, err) < 0)
+		return -1;
 	sk = net_nl_open(-1, err);
 	if (!sk || (bridge = net_bridge_ensure(sk, n, err)) < 0 ||
 	    lease_and_link(&c, sk, bridge, nsfd, ifname, err) < 0)

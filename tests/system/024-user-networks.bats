@@ -18,16 +18,17 @@ setup() {
 }
 
 teardown() {
-	local n
+	local n nets rc=0
 	[[ -z ${FAKE_DNS:-} ]] || kill "$FAKE_DNS" 2>/dev/null
-	# networks of the test left behind: a leak, removed
-	for n in $("$BERTH" network ls -q --filter type=custom 2>/dev/null); do
-		echo "leaked network $n" >&2
+	nets=$("$BERTH" network ls -q --filter type=custom 2>/dev/null) || nets=
+	# containers first (a network in use cannot go), then the test's networks left behind
+	berth_teardown || rc=$?
+	for n in $nets; do
+		echo "#| FAIL: leaked network $n" >&2
 		"$BERTH" network rm "$n" >/dev/null 2>&1
-		LEAKED_NETWORK=1
+		rc=1
 	done
-	berth_teardown
-	[[ -z ${LEAKED_NETWORK:-} ]] || die "networks leaked"
+	return "$rc"
 }
 
 # bridge_of NETWORK: its Linux bridge
@@ -253,4 +254,34 @@ dns_pids() {
 	assert "$output" =~ "is not connected to network $net" "disconnected twice"
 	run_berth rm -f "$a" "$w"
 	run_berth network rm "$net" "$other"
+}
+
+@test "--ip, --mac-address, --add-host and --dns" {
+	local net c
+	net=$(random_name ipnet) c=$(random_name c)
+	run_berth network create --subnet 10.213.9.0/24 "$net"
+	run_berth run -d --name "$c" --network "$net" --ip 10.213.9.50 --mac-address 02:11:22:33:44:55 busybox sleep 300
+	run_berth exec "$c" ip -o -4 addr show eth0
+	assert "$output" =~ "inet 10.213.9.50/24" "the address asked for"
+	run_berth exec "$c" cat /sys/class/net/eth0/address
+	assert "$output" == "02:11:22:33:44:55" "the MAC asked for"
+	run_berth inspect -f "{{(index .NetworkSettings.Networks \"$net\").MacAddress}}" "$c"
+	assert "$output" == "02:11:22:33:44:55" "inspect's MacAddress"
+	run_berth 125 run --rm --network "$net" --ip 10.213.9.50 busybox true
+	assert "$output" =~ "Address already in use" "an address taken"
+	run_berth 125 run --rm --network "$net" --ip 10.213.10.5 busybox true
+	assert "$output" =~ "Invalid address 10.213.10.5: It does not belong to any of this network's subnets" "outside the subnet"
+	run_berth 125 run --rm --ip 10.213.9.7 busybox true
+	assert "$output" =~ "user specified IP address is supported on user defined networks only" "--ip on the default bridge"
+	run_berth run --rm --add-host myhost:10.1.1.1 --add-host other=10.2.2.2 busybox cat /etc/hosts
+	assert "$output" =~ $'10.1.1.1\tmyhost' "--add-host host:ip"
+	assert "$output" =~ $'10.2.2.2\tother' "--add-host host=ip"
+	run_berth 125 run --rm --add-host bad busybox true
+	assert "$output" =~ 'bad format for add-host: "bad"' "--add-host without an address"
+	run_berth run --rm --dns 10.213.9.1 --dns 10.213.9.2 busybox grep nameserver /etc/resolv.conf
+	assert "$output" == $'nameserver 10.213.9.1\nnameserver 10.213.9.2' "--dns replaces the name servers"
+	run_berth 125 run --rm --dns nope busybox true
+	assert "$output" =~ "nope is not an ip address" "--dns of a name"
+	run_berth rm -f "$c"
+	run_berth network rm "$net"
 }
