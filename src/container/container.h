@@ -210,18 +210,22 @@ int container_net_connect(struct store *s, const char *what, const char *net, ch
 /*
  * Legacy links (links.c), HostConfig.Links ["NAME[:ALIAS]"...]: at create
  * the linked containers must exist (Docker's "could not get container for"),
- * at start they must run (Docker's "Cannot link to a non running container"):
- * container_links_env() puts their variables before *env (self: the linking
- * container's name), container_links_hosts() their lines in the hosts file
- * at path.
+ * at start they must run (Docker's "Cannot link to a non running container",
+ * from both of these, but for starting, a container whose start is under
+ * way): container_links_env() puts their variables before *env (self: the
+ * linking container's name), container_links_hosts() their lines in the
+ * hosts file at path.
  */
 int container_links_check(struct store *s, const json_t *hc, struct berth_error **err);
-int container_links_check_start(struct store *s, const char *self, const json_t *hc,
-				struct berth_error **err);
 int container_links_env(struct store *s, const char *self, const json_t *hc, char ***env,
 			struct berth_error **err);
 int container_links_hosts(struct store *s, const char *self, const json_t *hc, const char *path,
-			  struct berth_error **err);
+			  const char *starting, struct berth_error **err);
+/*
+ * After container id started with a new address: the hosts lines of the
+ * running containers linked to it, written again (their variables stay).
+ */
+void container_links_refresh(struct store *s, const char *id);
 /* network disconnect: the reverse, live for a running container. */
 int container_net_disconnect(struct store *s, const char *what, const char *net,
 			     struct berth_error **err);

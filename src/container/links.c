@@ -13,6 +13,7 @@
 #include "net/net.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/log.h"
 #include "util/strbuf.h"
 #include "util/strutil.h"
 
@@ -53,7 +54,7 @@ int container_links_check(struct store *s, const json_t *hc, struct berth_error 
 }
 
 /* The linked containers, running, in link order; *out NULL-terminated. */
-static int linked(struct store *s, const char *self, const json_t *hc,
+static int linked(struct store *s, const char *self, const json_t *hc, const char *starting,
 		  struct store_container ***out, char ***aliases, struct berth_error **err)
 {
 	json_t *links = json_object_get(hc, "Links");
@@ -68,7 +69,8 @@ static int linked(struct store *s, const char *self, const json_t *hc,
 
 		split_link(json_string_value(v) ?: "", &name, &alias);
 		c = container_find(s, name, NULL);
-		if (!c || !container_is_running(c)) {
+		/* starting: a container whose start is under way (not running yet) */
+		if (!c || (!container_is_running(c) && !(starting && !strcmp(c->id, starting)))) {
 			store_container_free(c);
 			return berth_error_setk(err, BERTH_ERR_CONFLICT, 0,
 						"Cannot link to a non running container: /%s AS "
@@ -86,17 +88,6 @@ static void free_linked(struct store_container **v)
 	for (size_t i = 0; v && v[i]; i++)
 		store_container_free(v[i]);
 	free(v);
-}
-
-int container_links_check_start(struct store *s, const char *self, const json_t *hc,
-				struct berth_error **err)
-{
-	struct store_container **v = NULL;
-	_cleanup_strv_ char **aliases = NULL;
-	int r = linked(s, self, hc, &v, &aliases, err);
-
-	free_linked(v);
-	return r;
 }
 
 static int port_cmp(const void *a, const void *b)
@@ -154,7 +145,7 @@ int container_links_env(struct store *s, const char *self, const json_t *hc, cha
 
 	if (!json_array_size(json_object_get(hc, "Links")))
 		return 0;
-	if (linked(s, self, hc, &v, &aliases, err) < 0) {
+	if (linked(s, self, hc, NULL, &v, &aliases, err) < 0) {
 		r = -1;
 		goto out;
 	}
@@ -176,7 +167,7 @@ out:
 }
 
 int container_links_hosts(struct store *s, const char *self, const json_t *hc, const char *path,
-			  struct berth_error **err)
+			  const char *starting, struct berth_error **err)
 {
 	struct store_container **v = NULL;
 	_cleanup_strv_ char **aliases = NULL, **lines = NULL;
@@ -187,7 +178,8 @@ int container_links_hosts(struct store *s, const char *self, const json_t *hc, c
 
 	if (!json_array_size(json_object_get(hc, "Links")))
 		return 0;
-	if (linked(s, self, hc, &v, &aliases, err) < 0 || !(text = fs_read_file(path, NULL, err)))
+	if (linked(s, self, hc, starting, &v, &aliases, err) < 0 ||
+	    !(text = fs_read_file(path, NULL, err)))
 		goto out;
 	for (size_t i = 0; v[i]; i++) {
 		char ip[46] = "", bridge[16];
@@ -220,4 +212,51 @@ out:
 	strbuf_release(&sb);
 	free_linked(v);
 	return r;
+}
+
+/* Does a link of hc name container c (by name, or ID or its prefix)? */
+static bool links_to(const json_t *hc, const struct store_container *c)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(json_object_get(hc, "Links"), i, v)
+	{
+		_cleanup_free_ char *name = NULL, *alias = NULL;
+
+		split_link(json_string_value(v) ?: "", &name, &alias);
+		if (!strcmp(name, c->name) || (*name && str_has_prefix(c->id, name)))
+			return true;
+	}
+	return false;
+}
+
+void container_links_refresh(struct store *s, const char *id)
+{
+	_cleanup_(store_container_freep) struct store_container *self =
+		store_container_find(s, id, NULL);
+	struct store_container **all = NULL;
+
+	if (!self || store_container_list(s, &all, NULL) < 0)
+		return;
+	for (size_t i = 0; all[i]; i++) {
+		_cleanup_(store_container_freep) struct store_container *c = NULL;
+		_cleanup_error_ struct berth_error *e = NULL;
+		_cleanup_free_ char *dir = NULL, *path = NULL;
+		json_auto_t *config = NULL;
+		const json_t *hc;
+
+		if (!strcmp(all[i]->id, id) || !container_is_running(all[i]) ||
+		    !(c = store_container_find(s, all[i]->id, NULL)))
+			continue;
+		config = json_loads(c->config, 0, NULL);
+		hc = json_object_get(config, "HostConfig");
+		if (!links_to(hc, self))
+			continue;
+		dir = container_dir(s, c->id);
+		path = xasprintf("%s/hosts", dir);
+		if (container_links_hosts(s, c->name, hc, path, id, &e) < 0)
+			log_warn("cannot update the links of %s: %s", c->name, e->msg);
+	}
+	store_container_list_free(all);
 }

@@ -202,7 +202,7 @@ static int link_hosts(struct store *s, const char *id, const json_t *hc, struct 
 		return -1;
 	dir = container_dir(s, id);
 	path = xasprintf("%s/hosts", dir);
-	return container_links_hosts(s, c->name, hc, path, err);
+	return container_links_hosts(s, c->name, hc, path, NULL, err);
 }
 
 /* In place, as write_hosts(): the file is bound into the container. */
@@ -340,6 +340,7 @@ int container_net_up(struct store *s, const char *id, const json_t *config, int 
 		net_container_release(s, id);
 		return -1;
 	}
+	container_links_refresh(s, id);
 	return 0;
 }
 

@@ -66,3 +66,18 @@ setup() {
 	assert "$output" =~ "^$ip	peer" "with its current address"
 	run_berth rm -f "$b" "$c"
 }
+
+@test "a restart of the linked container updates the linking one's hosts line" {
+	local a b c ip
+	a=$(random_name a) b=$(random_name b) c=$(random_name c)
+	run_berth run -d --name "$a" busybox sleep 300
+	run_berth run -d --name "$b" busybox sleep 300
+	run_berth run -d --name "$c" --link "$b:peer" busybox sleep 300
+	run_berth rm -f "$a"
+	run_berth restart -t 0 "$b"
+	ip=$("$BERTH" inspect -f '{{.NetworkSettings.IPAddress}}' "$b")
+	run_berth exec "$c" grep peer /etc/hosts
+	assert "$output" =~ "^$ip	peer [0-9a-f]{12} $b$" "the linked container's new address"
+	assert "${#lines[@]}" == "1" "in one line"
+	run_berth rm -f "$b" "$c"
+}
