@@ -18,17 +18,8 @@ setup() {
 }
 
 teardown() {
-	local n nets rc=0
 	[[ -z ${FAKE_DNS:-} ]] || kill "$FAKE_DNS" 2>/dev/null
-	nets=$("$BERTH" network ls -q --filter type=custom 2>/dev/null) || nets=
-	# containers first (a network in use cannot go), then the test's networks left behind
-	berth_teardown || rc=$?
-	for n in $nets; do
-		echo "#| FAIL: leaked network $n" >&2
-		"$BERTH" network rm "$n" >/dev/null 2>&1
-		rc=1
-	done
-	return "$rc"
+	berth_teardown
 }
 
 # bridge_of NETWORK: its Linux bridge

@@ -26,7 +26,7 @@ BUILD=${BUILD:-build}
 [[ $BUILD == /* ]] || BUILD=$BERTH_TOP/$BUILD
 BERTH=${BERTH:-$BUILD/src/cli/berth}
 BERTH_TIMEOUT=${BERTH_TIMEOUT:-60}
-BERTH_LEAK_CHECKS=${BERTH_LEAK_CHECKS:-containers volumes images mounts cgroups processes network ports}
+BERTH_LEAK_CHECKS=${BERTH_LEAK_CHECKS:-containers networks volumes images mounts cgroups processes network ports}
 BERTH_PROBE=${BERTH_PROBE:-$BUILD/tests/helpers/berth-probe}
 BERTH_ENOSYS=${BERTH_ENOSYS:-$BUILD/tests/helpers/berth-enosys}
 BUSYBOX_TAR=${BUSYBOX_TAR:-$BERTH_TOP/build/busybox-rootfs.tar}
@@ -373,6 +373,17 @@ berth_leaks_images() {
 	((${#leaked[@]})) || return 0
 	printf '%s\n' "${leaked[@]}" | sort -u
 	berth_quiet rmi -f "${leaked[@]}" >/dev/null
+}
+
+# User networks left in the suite's store (their bridges, rules and DNS processes go
+# with them), after the containers' check: a network in use cannot be removed.
+berth_leaks_networks() {
+	local ids
+	ids=$("$BERTH" network ls -q --filter type=custom 2>/dev/null) || return 0
+	[[ -n $ids ]] || return 0
+	printf 'network %s\n' $ids
+	# shellcheck disable=SC2086 # one argument per ID
+	berth_quiet network rm $ids >/dev/null
 }
 
 # The host sides of the veths of the suite's containers (their alias names the run
