@@ -11,7 +11,13 @@
 #include "util/template.h"
 #include "volume/volume.h"
 
-enum inspect_type { INSPECT_ANY, INSPECT_CONTAINER, INSPECT_IMAGE, INSPECT_VOLUME };
+enum inspect_type {
+	INSPECT_ANY,
+	INSPECT_CONTAINER,
+	INSPECT_IMAGE,
+	INSPECT_VOLUME,
+	INSPECT_NETWORK
+};
 
 /* The object named what: a container first, then an image (as docker inspect). */
 static json_t *find_object(struct store *s, const char *what, enum inspect_type type,
@@ -33,10 +39,16 @@ static json_t *find_object(struct store *s, const char *what, enum inspect_type 
 		if (v)
 			return volume_inspect(v);
 	}
+	if (type == INSPECT_ANY || type == INSPECT_NETWORK) {
+		json_t *n = cli_network_inspect(s, what, NULL);
+		if (n)
+			return n;
+	}
 	berth_error_setk(err, BERTH_ERR_NOT_FOUND, 0, "No such %s: %s",
 			 type == INSPECT_CONTAINER ? "container"
 			 : type == INSPECT_IMAGE   ? "image"
 			 : type == INSPECT_VOLUME  ? "volume"
+			 : type == INSPECT_NETWORK ? "network"
 						   : "object",
 			 what);
 	return NULL;
@@ -81,6 +93,8 @@ static int inspect(int argc, char **argv, const char *cmd, enum inspect_type typ
 			type = INSPECT_IMAGE;
 		else if (c == 't' && !strcmp(optarg, "volume"))
 			type = INSPECT_VOLUME;
+		else if (c == 't' && !strcmp(optarg, "network"))
+			type = INSPECT_NETWORK;
 		else if (c == 't')
 			return cli_usage_error(cmd, "\"%s\" is not a valid value for --type",
 					       optarg);

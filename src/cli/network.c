@@ -242,6 +242,13 @@ static json_t *network_json(struct store *s, const struct store_network *n)
 			 "Labels", parse_object(n->labels));
 }
 
+json_t *cli_network_inspect(struct store *s, const char *what, struct berth_error **err)
+{
+	_cleanup_(store_network_freep) struct store_network *n = find_network(s, what, err);
+
+	return n ? network_json(s, n) : NULL;
+}
+
 /* ls */
 
 struct ls_filters {

@@ -74,6 +74,8 @@ web_image() {
 	run_berth network inspect "$net"
 	run jq -r '.[0] | [.Name, .Id, .Scope, .Driver, .IPAM.Config[0].Subnet, .IPAM.Config[0].Gateway, .Internal, .Labels.team] | join(" ")' <<<"$output"
 	assert "$output" == "$net $id local bridge 10.213.7.0/24 10.213.7.254 false a" "inspect's fields"
+	run_berth inspect -f '{{.Name}} {{.Driver}}' "$net"
+	assert "$output" == "$net bridge" "inspect finds a network too"
 	br=$(bridge_of "$net")
 	assert "$br" == "br-${id:0:12}" "the bridge's name"
 	run ip -o -4 addr show dev "$br"
