@@ -108,6 +108,7 @@ static void link_env(const char *self, const char *alias, const json_t *config, 
 	for (char *p = up; *p; p++)
 		*p = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
 	strv_push_take(env, xasprintf("%s_NAME=/%s/%s", up, self, alias));
+	/* the exposed ports, in order */
 	json_object_foreach(json_object_get(cfg, "ExposedPorts"), key, v) strv_push(&ports, key);
 	if (ports)
 		qsort(ports, strv_len(ports), sizeof(*ports), port_cmp);

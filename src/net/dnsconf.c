@@ -80,7 +80,9 @@ static pid_t dns_pid(const char *dir)
 		return 0;
 	path = xasprintf("/proc/%d/cmdline", (int)pid);
 	cmdline = fs_read_file(path, &len, NULL);
-	for (size_t off = 0; cmdline && off < len; off += strlen(cmdline + off) + 1)
+	if (!cmdline)
+		return 0;
+	for (size_t off = 0; off < len; off += strlen(cmdline + off) + 1)
 		if (!strcmp(cmdline + off, hosts))
 			return pid;
 	return 0;

@@ -165,13 +165,13 @@ static void register_default(struct store *s)
 	_cleanup_(store_network_freep) struct store_network *d = net_default_network(s, &e);
 
 	if (!d || net_isolation_add(d, &e) < 0)
-		log_warn("network %s: not isolated from other networks: %s", d->name, e->msg);
+		log_warn("network %s: not isolated from other networks: %s", NET_DEFAULT_NAME,
+			 e->msg);
 }
 
 struct store_network *net_network_create(struct store *s, const struct net_network_opts *o,
 					 struct berth_error **err)
 {
-	_cleanup_error_ struct berth_error *e = NULL;
 	_cleanup_(store_network_freep) struct store_network *old = NULL;
 	struct net_subnet sn;
 	uint32_t gw;
