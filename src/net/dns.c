@@ -1,6 +1,6 @@
 /*
  * berth-dns: the embedded DNS server of a user network. It listens on the
- * network's gateway address, port 53 (UDP), answers A queries for the names
+ * network's gateway address, port 53 (UDP and TCP), answers A queries for the names
  * of the hosts file the engine rewrites at each start and stop of a container
  * on the network (net/dnsconf.c), and forwards other names to the upstream
  * resolvers it was given (the host's), relaying their answers.
@@ -10,7 +10,8 @@
  * HOSTS lines are "ADDRESS NAME..."; it is read again when its mtime changes.
  * A known name asked for another type gets an empty answer (no forwarding).
  * libc only, static against musl where the machine has it, as berth-proxy.
- * NEEDSWORK: TCP (answers that need it are truncated by our clients' limits).
+ * A TCP client is served whole before the next event (waits of 2 s at most):
+ * NEEDSWORK if TCP clients ever matter for more than the odd large answer.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -35,6 +36,7 @@
 #define MAX_NAMES     16
 #define PENDING_TTL_S 5
 #define MSG_MAX	      4096
+#define TCP_WAIT_MS   2000
 
 struct host {
 	struct in_addr addr;
@@ -257,12 +259,81 @@ static void on_upstream(int fd, struct pending *p)
 	p->fd = -1;
 }
 
-static int serve(int fd)
+/* Reads len bytes from a TCP client, waiting TCP_WAIT_MS at most for each part. */
+static bool read_full(int fd, unsigned char *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		ssize_t n;
+
+		if (poll(&p, 1, TCP_WAIT_MS) <= 0)
+			return false;
+		n = read(fd, buf + got, len - got);
+		if (n <= 0)
+			return false;
+		got += (size_t)n;
+	}
+	return true;
+}
+
+/* The answer of the upstreams to a query, over UDP, waiting TCP_WAIT_MS at most. */
+static size_t ask_upstreams(const unsigned char *q, size_t len, unsigned char *out, size_t cap)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	ssize_t n = 0;
+
+	if (fd < 0)
+		return 0;
+	for (size_t i = 0; i < n_upstreams; i++)
+		sendto(fd, q, len, 0, (struct sockaddr *)&upstreams[i], sizeof(upstreams[i]));
+	if (n_upstreams && poll(&p, 1, TCP_WAIT_MS) > 0)
+		n = recv(fd, out, cap, 0);
+	close(fd);
+	return n > 0 ? (size_t)n : 0;
+}
+
+/*
+ * One query of a TCP client (2 bytes of length, then the message), answered
+ * the same way; the client is served before the next event (short waits).
+ */
+static void on_tcp(int lfd)
+{
+	unsigned char msg[MSG_MAX + 2], reply[MSG_MAX + 2];
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	size_t len, out;
+
+	if (fd < 0)
+		return;
+	if (!read_full(fd, msg, 2) || (len = (size_t)(msg[0] << 8 | msg[1])) < 12 ||
+	    len > MSG_MAX || !read_full(fd, msg + 2, len))
+		goto done;
+	memcpy(reply + 2, msg + 2, len);
+	out = answer(reply + 2, len, MSG_MAX);
+	if (!out)
+		out = ask_upstreams(msg + 2, len, reply + 2, MSG_MAX);
+	if (!out) {
+		memcpy(reply + 2, msg + 2, len);
+		reply[4] = (unsigned char)(0x80 | (reply[4] & 0x01));
+		reply[5] = 0x82; /* SERVFAIL */
+		out = len;
+	}
+	put16(reply, (unsigned)out);
+	if (write(fd, reply, out + 2) < 0)
+		goto done;
+done:
+	close(fd);
+}
+
+static int serve(int fd, int tcp)
 {
 	for (;;) {
-		struct pollfd pfd[MAX_PENDING + 1] = {{.fd = fd, .events = POLLIN}};
-		struct pending *which[MAX_PENDING + 1] = {NULL};
-		nfds_t k = 1;
+		struct pollfd pfd[MAX_PENDING + 2] = {{.fd = fd, .events = POLLIN},
+						      {.fd = tcp, .events = POLLIN}};
+		struct pending *which[MAX_PENDING + 2] = {NULL};
+		nfds_t k = 2;
 		time_t now = time(NULL);
 
 		for (size_t i = 0; i < MAX_PENDING; i++) {
@@ -278,11 +349,13 @@ static int serve(int fd)
 		}
 		if (poll(pfd, k, 1000) < 0 && errno != EINTR)
 			return 1;
-		for (nfds_t i = 1; i < k; i++)
+		for (nfds_t i = 2; i < k; i++)
 			if (pfd[i].revents)
 				on_upstream(fd, which[i]);
 		if (pfd[0].revents & POLLIN)
 			on_query(fd);
+		if (pfd[1].revents & POLLIN)
+			on_tcp(tcp);
 	}
 }
 
@@ -297,7 +370,7 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_in listen_addr;
 	const char *listen_at = NULL, *pidfile = NULL;
-	int c, fd;
+	int c, fd, tcp, one = 1;
 
 	while ((c = getopt(argc, argv, "l:H:u:p:")) != -1) {
 		if (c == 'l')
@@ -318,7 +391,12 @@ int main(int argc, char **argv)
 		pending[i].fd = -1;
 	signal(SIGPIPE, SIG_IGN);
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&listen_addr, sizeof(listen_addr)) < 0) {
+	tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (tcp >= 0)
+		setsockopt(tcp, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&listen_addr, sizeof(listen_addr)) < 0 ||
+	    tcp < 0 || bind(tcp, (struct sockaddr *)&listen_addr, sizeof(listen_addr)) < 0 ||
+	    listen(tcp, 64) < 0) {
 		fprintf(stderr, "berth-dns: cannot listen on %s: %s\n", listen_at, strerror(errno));
 		return 1;
 	}
@@ -330,5 +408,5 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	return serve(fd);
+	return serve(fd, tcp);
 }

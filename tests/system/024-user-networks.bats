@@ -278,3 +278,25 @@ dns_pids() {
 	run_berth rm -f "$c"
 	run_berth network rm "$net"
 }
+
+@test "the embedded DNS answers over TCP too" {
+	requires tool:python3
+	local net c gw
+	net=$(random_name tcpnet) c=$(random_name tcpdns)
+	run_berth network create "$net"
+	run_berth run -d --name "$c" --network "$net" busybox sleep 300
+	gw=$("$BERTH" network inspect -f '{{(index .IPAM.Config 0).Gateway}}' "$net")
+	run python3 - "$gw" "$c" <<'PY'
+import socket, struct, sys
+gw, name = sys.argv[1], sys.argv[2]
+q = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+q += b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\x00\x00\x01\x00\x01"
+s = socket.create_connection((gw, 53), timeout=3)
+s.sendall(struct.pack(">H", len(q)) + q)
+d = s.recv(4096)
+print(socket.inet_ntoa(d[-4:]))
+PY
+	assert "$output" == "$(net_ip "$c" "$net")" "the container's address, over TCP"
+	run_berth rm -f "$c"
+	run_berth network rm "$net"
+}
