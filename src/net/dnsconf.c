@@ -7,6 +7,7 @@
 #define LOG_DOMAIN "net"
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -181,11 +182,39 @@ static void dns_kill(const char *dir)
 	unlink(pidfile);
 }
 
+static void dns_stop(struct store *s, const struct store_network *n)
+{
+	_cleanup_free_ char *dir = network_dir(s, n);
+
+	dns_kill(dir);
+	fs_rm_rf(dir, NULL);
+}
+
+/*
+ * The network's lock (a file beside its run folder, which goes and comes):
+ * containers starting and stopping at once update its hosts file and its
+ * DNS one after the other. -1 when it cannot be taken (then unlocked).
+ */
+static int lock_network(struct store *s, const struct store_network *n)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/networks", s->runroot);
+	_cleanup_free_ char *path = xasprintf("%s/%s.lock", dir, n->id);
+	int fd;
+
+	if (fs_mkdir_p(dir, 0700, NULL) < 0)
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0 && flock(fd, LOCK_EX) < 0)
+		log_debug("flock '%s': %s", path, strerror(errno));
+	return fd;
+}
+
 int net_dns_update(struct store *s, const struct store_network *n, const char *leaving_id,
 		   struct berth_error **err)
 {
 	_cleanup_free_ char *dir = network_dir(s, n);
 	_cleanup_free_ char *hosts = xasprintf("%s/hosts", dir);
+	_cleanup_close_ int lock = -EBADF;
 	struct store_lease **leases = NULL;
 	struct strbuf sb = STRBUF_INIT;
 	bool any = false;
@@ -193,6 +222,7 @@ int net_dns_update(struct store *s, const struct store_network *n, const char *l
 
 	if (!strcmp(n->name, NET_DEFAULT_NAME))
 		return 0;
+	lock = lock_network(s, n);
 	if (store_lease_list(s, n->id, NULL, &leases, err) < 0)
 		return -1;
 	for (size_t i = 0; leases[i]; i++) {
@@ -203,7 +233,7 @@ int net_dns_update(struct store *s, const struct store_network *n, const char *l
 	}
 	store_lease_list_free(leases);
 	if (!any) {
-		net_dns_stop(s, n);
+		dns_stop(s, n);
 		goto out;
 	}
 	if (fs_mkdir_p(dir, 0700, err) < 0 ||
@@ -220,10 +250,11 @@ out:
 
 void net_dns_stop(struct store *s, const struct store_network *n)
 {
-	_cleanup_free_ char *dir = network_dir(s, n);
+	_cleanup_free_ char *path = xasprintf("%s/networks/%s.lock", s->runroot, n->id);
+	_cleanup_close_ int lock = lock_network(s, n);
 
-	dns_kill(dir);
-	fs_rm_rf(dir, NULL);
+	dns_stop(s, n);
+	unlink(path);
 }
 
 char *net_dns_resolv_conf(const struct store_network *n)

@@ -300,3 +300,23 @@ PY
 	run_berth rm -f "$c"
 	run_berth network rm "$net"
 }
+
+@test "containers started at once on a network share one DNS that knows them all" {
+	local net i pids=() names=()
+	net=$(random_name many)
+	run_berth network create "$net"
+	for i in 1 2 3 4 5 6; do
+		names+=("$(random_name m$i)")
+		"$BERTH" run -d --name "${names[-1]}" --network "$net" busybox sleep 300 >/dev/null &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i"; done
+	assert "$(dns_pids "$net" | wc -l)" == "1" "one DNS process"
+	for i in "${names[@]}"; do
+		run_berth run --rm --network "$net" busybox nslookup "$i"
+		assert "$output" =~ "Address: $(net_ip "$i" "$net")" "$i resolves"
+	done
+	run_berth rm -f "${names[@]}"
+	assert "$(dns_pids "$net")" == "" "no DNS once they are gone"
+	run_berth network rm "$net"
+}
