@@ -181,7 +181,8 @@ static int parse_spec(const char *raw, struct spec *s, struct berth_error **err)
 	if (check_ip(raw, &s->ip, err) < 0)
 		return -1;
 	why = parse_range(s->ctr, &s->first, &s->last);
-	if (why) {
+	/* port 0 passes Docker's parser, to fail later: here at once */
+	if (why || s->first == 0) {
 		free(why);
 		return berth_error_setk(err, BERTH_ERR_INVALID, 0, "invalid containerPort: %s",
 					s->ctr);
@@ -286,8 +287,15 @@ static void ephemeral_range(uint16_t *first, uint16_t *last)
 	}
 }
 
-static int add_mapping(struct net_ports_mapping **v, size_t *n, const char *key, const char *ip,
-		       const char *host, struct berth_error **err)
+/* The mappings being resolved. */
+struct mappings {
+	struct net_ports_mapping *v;
+	size_t n, alloc;
+	uint16_t eph_first, eph_last; /* read once */
+};
+
+static int add_mapping(struct mappings *ms, const char *key, const char *ip, const char *host,
+		       struct berth_error **err)
 {
 	struct net_ports_mapping m = {0};
 	unsigned first, last;
@@ -299,15 +307,21 @@ static int add_mapping(struct net_ports_mapping **v, size_t *n, const char *key,
 		return berth_error_setk(err, BERTH_ERR_INVALID, 0,
 					"cannot publish %s on '%s': not an IPv4 address", key, ip);
 	if (!host || !*host) {
-		ephemeral_range(&m.host_first, &m.host_last);
+		if (!ms->eph_first)
+			ephemeral_range(&ms->eph_first, &ms->eph_last);
+		m.host_first = ms->eph_first;
+		m.host_last = ms->eph_last;
 	} else if ((why = parse_range(host, &first, &last))) {
 		return berth_error_setk(err, BERTH_ERR_INVALID, 0, "invalid hostPort: %s", host);
 	} else {
 		m.host_first = (uint16_t)first;
 		m.host_last = (uint16_t)last;
 	}
-	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
-	(*v)[(*n)++] = m;
+	if (ms->n == ms->alloc) {
+		ms->alloc = ms->alloc ? 2 * ms->alloc : 8;
+		ms->v = xrealloc(ms->v, ms->alloc * sizeof(*ms->v));
+	}
+	ms->v[ms->n++] = m;
 	return 0;
 }
 
@@ -331,33 +345,38 @@ int net_ports_resolve(const json_t *config, struct net_ports_mapping **out, size
 	const json_t *bindings = json_object_get(hc, "PortBindings");
 	const json_t *exposed = json_object_get(json_object_get(config, "Config"), "ExposedPorts");
 	bool all = json_is_true(json_object_get(hc, "PublishAllPorts"));
+	struct mappings ms = {0};
 	const char *key;
 	const json_t *v, *b;
 	size_t i;
 
-	*out = NULL;
-	*n = 0;
 	json_object_foreach((json_t *)bindings, key, v)
 	{
 		json_array_foreach(v, i, b)
 		{
-			if (add_mapping(out, n, key, json_get_str(b, "HostIp"),
+			if (add_mapping(&ms, key, json_get_str(b, "HostIp"),
 					json_get_str(b, "HostPort"), err) < 0)
 				goto fail;
 		}
 	}
 	json_object_foreach((json_t *)exposed, key, v)
 	{
+		uint16_t port;
+		enum net_ports_proto proto;
+		/* an image's odd EXPOSE (port 0) is no reason to fail a start */
 		if (all && json_array_size(json_object_get(bindings, key)) == 0 &&
-		    add_mapping(out, n, key, NULL, NULL, err) < 0)
+		    parse_key(key, &port, &proto) == 0 &&
+		    add_mapping(&ms, key, NULL, NULL, err) < 0)
 			goto fail;
 	}
 	/* a stable order: ephemeral ports are handed out in it */
-	if (*n)
-		qsort(*out, *n, sizeof(**out), mapping_cmp);
+	if (ms.n)
+		qsort(ms.v, ms.n, sizeof(*ms.v), mapping_cmp);
+	*out = ms.v;
+	*n = ms.n;
 	return 0;
 fail:
-	free(*out);
+	free(ms.v);
 	*out = NULL;
 	*n = 0;
 	return -1;
@@ -396,16 +415,27 @@ static void go_strerror(int e, char *buf, size_t len)
 		buf[0] = (char)(buf[0] - 'A' + 'a');
 }
 
-static int bind_mapping(struct net_ports_mapping *m, int *fd, struct berth_error **err)
+/*
+ * Binds m's host port: the fixed one, or the first free one of its range from
+ * *cursor on (where the last mapping of this start found one: those below are
+ * taken), wrapping around.
+ */
+static int bind_mapping(struct net_ports_mapping *m, int *fd, unsigned *cursor,
+			struct berth_error **err)
 {
 	char ip[INET_ADDRSTRLEN], range[16], why[128];
 	bool ephemeral = m->host_first != m->host_last;
+	unsigned span = (unsigned)m->host_last - m->host_first + 1;
+	unsigned start =
+		*cursor > m->host_first && *cursor <= m->host_last ? *cursor : m->host_first;
 
 	inet_ntop(AF_INET, &m->host_ip, ip, sizeof(ip));
-	for (unsigned p = m->host_first; p <= m->host_last; p++) {
+	for (unsigned k = 0; k < span; k++) {
+		unsigned p = m->host_first + (start - m->host_first + k) % span;
 		*fd = bind_one(m->proto, m->host_ip, (uint16_t)p);
 		if (*fd >= 0) {
 			m->host_port = (uint16_t)p;
+			*cursor = p + 1;
 			return 0;
 		}
 		if (errno != EADDRINUSE)
@@ -426,10 +456,12 @@ static int bind_mapping(struct net_ports_mapping *m, int *fd, struct berth_error
 
 int net_ports_bind(struct net_ports_mapping *m, size_t n, int *fds, struct berth_error **err)
 {
+	unsigned cursor[ARRAY_SIZE(proto_names)] = {0};
+
 	for (size_t i = 0; i < n; i++)
 		fds[i] = -1;
 	for (size_t i = 0; i < n; i++) {
-		if (bind_mapping(&m[i], &fds[i], err) == 0)
+		if (bind_mapping(&m[i], &fds[i], &cursor[m[i].proto], err) == 0)
 			continue;
 		for (size_t j = 0; j < i; j++) {
 			close(fds[j]);

@@ -100,6 +100,7 @@ static void test_publish_errors(void **state)
 	check_publish1("70000:80", "invalid hostPort: 70000");
 	check_publish1("80:70000", "invalid containerPort: 70000");
 	check_publish1("90-80", "invalid containerPort: 90-80");
+	check_publish1("655:0", "invalid containerPort: 0");
 	check_publish1("192.168.1.100:-1:-1", "invalid containerPort: -1");
 	check_publish1("8000-8005:80-90",
 		       "invalid ranges specified for container and host Ports: 80-90 and "
