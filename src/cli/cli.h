@@ -126,6 +126,8 @@ int cmd_container_prune(int argc, char **argv);
 /* network.c */
 /* Network what (name, ID or prefix; host and none too) as network inspect shows it. */
 json_t *cli_network_inspect(struct store *s, const char *what, struct berth_error **err);
+/* Removes the user networks no container holds an address on, printing Docker's lines. */
+int cli_network_prune(struct store *s, bool *deleted, struct berth_error **err);
 int cmd_network(int argc, char **argv);
 int cmd_network_create(int argc, char **argv);
 int cmd_network_ls(int argc, char **argv);

@@ -587,9 +587,8 @@ int cmd_network_prune(int argc, char **argv)
 	};
 	_cleanup_(store_closep) struct store *s = NULL;
 	_cleanup_error_ struct berth_error *err = NULL;
-	struct store_network **list = NULL;
 	char answer[16] = "";
-	bool force = false, header = false;
+	bool force = false, deleted;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+fh", longopts, NULL)) != -1) {
@@ -617,16 +616,28 @@ int cmd_network_prune(int argc, char **argv)
 	}
 	if (!(s = cli_open_store()))
 		return EXIT_ENGINE;
-	if (store_network_list(s, &list, &err) < 0)
+	if (cli_network_prune(s, &deleted, &err) < 0)
 		return cli_report(err);
+	/* Docker's CLI ends with an empty line, deleted networks or none */
+	putchar('\n');
+	return 0;
+}
+
+int cli_network_prune(struct store *s, bool *deleted, struct berth_error **err)
+{
+	struct store_network **list = NULL;
+
+	*deleted = false;
+	if (store_network_list(s, &list, err) < 0)
+		return -1;
 	for (size_t i = 0; list[i]; i++) {
 		_cleanup_error_ struct berth_error *e = NULL;
 
 		if (is_builtin(list[i]) || net_network_remove(s, list[i], &e) < 0)
 			continue;
-		if (!header)
+		if (!*deleted)
 			puts("Deleted Networks:");
-		header = true;
+		*deleted = true;
 		puts(list[i]->name);
 	}
 	store_network_list_free(list);

@@ -167,6 +167,18 @@ static int prune_containers(struct store *s, const struct prune_opts *o, long lo
 	return 0;
 }
 
+static int prune_networks(struct store *s)
+{
+	_cleanup_error_ struct berth_error *err = NULL;
+	bool deleted;
+
+	if (cli_network_prune(s, &deleted, &err) < 0)
+		return cli_report(err);
+	if (deleted)
+		putchar('\n');
+	return 0;
+}
+
 /* What the images take on disk: their layers and blobs. */
 static long long image_space(const struct store *s)
 {
@@ -298,6 +310,7 @@ int cmd_system_prune(int argc, char **argv)
 		return r;
 	warning = xasprintf("WARNING! This will remove:\n"
 			    "  - all stopped containers\n"
+			    "  - all networks not used by at least one container\n"
 			    "%s"
 			    "  - %s\n",
 			    o.volumes ? "  - all anonymous volumes not used by at least one "
@@ -310,6 +323,9 @@ int cmd_system_prune(int argc, char **argv)
 	if (!(s = cli_open_store()))
 		return EXIT_ENGINE;
 	r = prune_containers(s, &o, &reclaimed);
+	/* NEEDSWORK: filters for networks; with filters, none go */
+	if (r == 0 && !o.until && !o.labels && !o.nolabels)
+		r = prune_networks(s);
 	if (r == 0 && o.volumes)
 		r = prune_volumes(s, &o, &reclaimed);
 	if (r == 0)

@@ -320,3 +320,12 @@ PY
 	assert "$(dns_pids "$net")" == "" "no DNS once they are gone"
 	run_berth network rm "$net"
 }
+
+@test "system prune removes unused networks too" {
+	local net
+	net=$(random_name sysprune)
+	run_berth network create "$net"
+	run_berth system prune -f
+	assert "$output" =~ "Deleted Networks:"$'\n'"$net" "the network went"
+	run_berth 1 network inspect "$net"
+}
