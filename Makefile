@@ -28,6 +28,7 @@ check: deps
 
 install: build
 	install -D -m 0755 $(BUILD)/src/cli/berth $(DESTDIR)$(PREFIX)/bin/berth
+	install -D -m 0755 $(BUILD)/src/cli/berth-proxy $(DESTDIR)$(PREFIX)/bin/berth-proxy
 
 clean:
 	rm -rf $(BUILD) $(ASAN)

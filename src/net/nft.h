@@ -25,6 +25,11 @@
  * set, which opens the host's loopback services to the network); berth-proxy
  * serves them. A container's rules go as a group: its jumps (found by their
  * handles) and its chain, in one transaction.
+ *
+ * NEEDSWORK: conntrack entries of UDP flows DNATed to a container outlive its
+ * rules until they time out (Docker deletes them); IPv6 (table ip6) is not
+ * done; a container's chain outlives a run root deleted by hand (nothing
+ * collects chains whose container is gone but net_nft_ports_list()).
  */
 #ifndef BERTH_NET_NFT_H
 #define BERTH_NET_NFT_H
