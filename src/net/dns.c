@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "net/dnsmsg.h"
+
 #define MAX_UPSTREAMS 4
 #define MAX_PENDING   64
 #define MAX_HOSTS     1024
@@ -124,33 +126,6 @@ static bool has_name(const struct host *h, const char *name)
 	return false;
 }
 
-/* The question's name as text ("api"), its end in msg and its type; -1 when malformed. */
-static int parse_question(const unsigned char *msg, size_t len, char name[256], size_t *end,
-			  uint16_t *qtype)
-{
-	size_t off = 12, n = 0;
-
-	if (len < 12 || (msg[4] << 8 | msg[5]) != 1)
-		return -1;
-	while (off < len && msg[off]) {
-		size_t l = msg[off];
-
-		if (l > 63 || off + 1 + l >= len || n + l + 1 >= 256)
-			return -1;
-		if (n)
-			name[n++] = '.';
-		memcpy(name + n, msg + off + 1, l);
-		n += l;
-		off += 1 + l;
-	}
-	if (off + 5 > len)
-		return -1;
-	name[n] = '\0';
-	*qtype = (uint16_t)(msg[off + 1] << 8 | msg[off + 2]);
-	*end = off + 5;
-	return 0;
-}
-
 static void put16(unsigned char *p, unsigned v)
 {
 	p[0] = (unsigned char)(v >> 8);
@@ -163,40 +138,21 @@ static void put16(unsigned char *p, unsigned v)
  */
 static size_t answer(unsigned char *msg, size_t len, size_t cap)
 {
+	struct in_addr addrs[MAX_HOSTS];
 	char name[256];
-	size_t end, out;
+	size_t end, n = 0;
 	uint16_t qtype;
-	unsigned count = 0;
 	bool known = false;
 
-	if (parse_question(msg, len, name, &end, &qtype) < 0)
+	if (net_dns_question(msg, len, name, &end, &qtype) < 0)
 		return 0;
 	hosts_load();
-	out = end;
-	for (size_t i = 0; i < n_hosts; i++) {
-		if (!has_name(&hosts[i], name))
-			continue;
-		known = true;
-		if (qtype != 1 || out + 16 > cap)
-			continue;
-		put16(msg + out, 0xc00c); /* the question's name */
-		put16(msg + out + 2, 1);  /* A */
-		put16(msg + out + 4, 1);  /* IN */
-		put16(msg + out + 6, 0);  /* TTL: 600 s */
-		put16(msg + out + 8, 600);
-		put16(msg + out + 10, 4);
-		memcpy(msg + out + 12, &hosts[i].addr, 4);
-		out += 16;
-		count++;
-	}
-	if (!known)
-		return 0;
-	msg[2] = (unsigned char)(0x84 | (msg[2] & 0x01)); /* response, authoritative, RD kept */
-	msg[3] = 0x80;					  /* RA, NOERROR */
-	put16(msg + 6, count);
-	put16(msg + 8, 0);
-	put16(msg + 10, 0);
-	return out;
+	for (size_t i = 0; i < n_hosts; i++)
+		if (has_name(&hosts[i], name)) {
+			known = true;
+			addrs[n++] = hosts[i].addr;
+		}
+	return known ? net_dns_reply(msg, end, cap, qtype, addrs, n) : 0;
 }
 
 static void reply_error(int fd, unsigned char *msg, size_t len, unsigned rcode,
@@ -204,8 +160,7 @@ static void reply_error(int fd, unsigned char *msg, size_t len, unsigned rcode,
 {
 	if (len < 12)
 		return;
-	msg[2] = (unsigned char)(0x80 | (msg[2] & 0x01));
-	msg[3] = (unsigned char)(0x80 | rcode);
+	net_dns_error(msg, len, rcode);
 	sendto(fd, msg, len, 0, (const struct sockaddr *)to, sizeof(*to));
 }
 
@@ -316,8 +271,7 @@ static void on_tcp(int lfd)
 		out = ask_upstreams(msg + 2, len, reply + 2, MSG_MAX);
 	if (!out) {
 		memcpy(reply + 2, msg + 2, len);
-		reply[4] = (unsigned char)(0x80 | (reply[4] & 0x01));
-		reply[5] = 0x82; /* SERVFAIL */
+		net_dns_error(reply + 2, len, 2); /* SERVFAIL */
 		out = len;
 	}
 	put16(reply, (unsigned)out);
