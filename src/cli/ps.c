@@ -183,6 +183,20 @@ static char *ports_of(struct store *s, const struct store_container *c)
 	return net_ports_format_ps(ports);
 }
 
+/*
+ * The network ps names for a container's NetworkMode: "bridge" for the
+ * default, the mode itself for host, none and user networks, and nothing for
+ * container:NAME (it has no network of its own), as Docker prints them.
+ */
+static const char *network_name(const char *mode)
+{
+	if (!mode || !*mode || !strcmp(mode, "default"))
+		return "bridge";
+	if (str_has_prefix(mode, "container:"))
+		return "";
+	return mode;
+}
+
 static json_t *row_of(struct store *s, const struct store_container *c, const struct ps_opts *o)
 {
 	struct ps_fields f;
@@ -216,7 +230,7 @@ static json_t *row_of(struct store *s, const struct store_container *c, const st
 		{"Names", c->name},
 		{"Labels", labels},
 		{"Mounts", ""},
-		{"Networks", f.network && !strcmp(f.network, "host") ? "host" : "none"},
+		{"Networks", network_name(f.network)},
 		{"LocalVolumes", "0"},
 	};
 	row = json_object();
@@ -409,7 +423,7 @@ static bool one_matches(struct store *s, const char *key, const char *v,
 	if (!strcmp(key, "before") || !strcmp(key, "since"))
 		return created_relative(s, v, c, key[0] == 's');
 	if (!strcmp(key, "network"))
-		return !strcmp(v, net && !strcmp(net, "host") ? "host" : "none");
+		return !strcmp(v, network_name(net));
 	if (!strcmp(key, "health")) /* no container has a health check yet */
 		return !strcmp(v, "none");
 	if (!strcmp(key, "expose") || !strcmp(key, "publish"))

@@ -132,3 +132,17 @@ setup() {
 	run_berth rm -f "$a" "$b"
 	run_berth rmi "$img"
 }
+
+@test "ps names the network: bridge by default, none, host; --filter network" {
+	local a b
+	a=$(random_name br) b=$(random_name no)
+	run_berth run -d --name "$a" busybox sleep 300
+	run_berth run -d --name "$b" --network none busybox sleep 300
+	run_berth ps --filter "name=$a" --format '{{.Networks}}'
+	assert "$output" == "bridge" "the default bridge"
+	run_berth ps --filter "name=$b" --format '{{.Networks}}'
+	assert "$output" == "none" "--network none"
+	run_berth ps --filter network=bridge --filter "name=$a" --filter "name=$b" --format '{{.Names}}'
+	assert "$output" == "$a" "--filter network=bridge"
+	run_berth rm -f "$a" "$b"
+}
