@@ -18,6 +18,15 @@
  * are unique on the host, creating it claims the address against containers
  * of other data roots too. Its MAC is Docker's 02:42 and the address.
  *
+ * User networks (network.c) are bridges "br-<id12>" made at network create,
+ * each with a subnet of the pools that no route or other network overlaps.
+ * berth's table isolates the bridges from each other: a forward chain maps
+ * each berth bridge to a chain of its own that drops what it forwards to
+ * another berth bridge (for an internal network: anywhere but itself). Each
+ * user network with containers has its embedded DNS (dns.c, dnsconf.c):
+ * berth-dns on the gateway's address, port 53, answering from the hosts file
+ * <runroot>/networks/<id>/hosts that each start and stop rewrites.
+ *
  * Teardown (container_net_down() in container/network.c, called by the
  * monitor when its container ends and by the reconcile after a monitor died)
  * is where whatever else a container's network holds — published ports — is
