@@ -434,6 +434,7 @@ static json_t *attached_networks(struct store *s, const struct store_container *
 		store_network_find(s, m == NET_MODE_DEFAULT ? NET_DEFAULT_NAME : arg, NULL);
 	_cleanup_free_ struct net_endpoint *eps = NULL;
 	struct net_endpoint *ep = NULL;
+	json_t *entry;
 	size_t k = 0;
 
 	if (n && container_is_running(c) && net_container_endpoints(s, c->id, &eps, &k, NULL) < 0)
@@ -446,11 +447,17 @@ static json_t *attached_networks(struct store *s, const struct store_container *
 	/* Docker fills the top-level fields for the default bridge network only */
 	if (ep && m == NET_MODE_DEFAULT)
 		*top = *ep;
-	return json_pack("{s:o}",
-			 n     ? n->name
-			 : arg ? arg
-			       : NET_DEFAULT_NAME,
-			 endpoint_json(n ? n->id : "", ep));
+	entry = endpoint_json(n ? n->id : "", ep);
+	if (arg) {
+		/* --network-alias */
+		json_auto_t *config = c->config ? json_loads(c->config, 0, NULL) : NULL;
+		json_t *aliases =
+			json_object_get(json_object_get(endpoints_config(config), arg), "Aliases");
+
+		if (aliases)
+			json_object_set(entry, "Aliases", aliases);
+	}
+	return json_pack("{s:o}", n ? n->name : arg ? arg : NET_DEFAULT_NAME, entry);
 }
 
 /* The networks network connect added, in inspect's Networks too. */

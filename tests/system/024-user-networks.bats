@@ -184,6 +184,8 @@ dns_pids() {
 	run_berth network create "$net"
 	run_berth run -d --name "$api" --network "$net" --network-alias backend "$WEB"
 	id=$output
+	run_berth inspect -f "{{json (index .NetworkSettings.Networks \"$net\").Aliases}}" "$api"
+	assert "$output" == '["backend"]' "inspect's Aliases"
 	run_berth run --rm --network "$net" busybox cat /etc/resolv.conf
 	assert "$output" =~ "nameserver $("$BERTH" network inspect -f '{{(index .IPAM.Config 0).Gateway}}' "$net")" "resolv.conf points to the network's gateway"
 	run_berth run --rm --network "$net" busybox nslookup "$api"
