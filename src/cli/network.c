@@ -161,7 +161,7 @@ static int all_networks(struct store *s, struct store_network ***out, struct ber
 	(*out)[k++] = builtin("host");
 	(*out)[k++] = builtin("none");
 	(*out)[k] = NULL;
-	qsort(*out, k, sizeof(**out), by_name);
+	sort_array(*out, k, sizeof(**out), by_name);
 	return 0;
 }
 

@@ -102,7 +102,7 @@ static char *labels_of(const json_t *labels)
 	const char **keys = xcalloc(n + 1, sizeof(char *));
 
 	json_object_foreach((json_t *)labels, k, v) keys[i++] = k;
-	qsort(keys, n, sizeof(char *), compare_strings);
+	sort_array(keys, n, sizeof(char *), compare_strings);
 	for (i = 0; i < n; i++)
 		strbuf_addf(&sb, "%s%s=%s", i ? "," : "", keys[i],
 			    json_string_value(json_object_get(labels, keys[i])));

@@ -111,7 +111,7 @@ static void link_env(const char *self, const char *alias, const json_t *config, 
 	/* the exposed ports, in order */
 	json_object_foreach(json_object_get(cfg, "ExposedPorts"), key, v) strv_push(&ports, key);
 	if (ports)
-		qsort(ports, strv_len(ports), sizeof(*ports), port_cmp);
+		sort_array(ports, strv_len(ports), sizeof(*ports), port_cmp);
 	for (size_t i = 0; ports && ports[i]; i++) {
 		const char *slash = strchr(ports[i], '/');
 		_cleanup_free_ char *port = xstrndup(ports[i], strcspn(ports[i], "/"));

@@ -223,7 +223,7 @@ static char **sorted_entries(int dirfd)
 	closedir(d);
 	if (!names)
 		return xcalloc(1, sizeof(char *));
-	qsort(names, strv_len(names), sizeof(char *), compare_names);
+	sort_array(names, strv_len(names), sizeof(char *), compare_names);
 	return names;
 }
 

@@ -204,7 +204,7 @@ json_t *container_volumes_plan(struct store *s, const json_t *config, struct ber
 	/* by destination, for a stable order */
 	keys = xcalloc(json_object_size(by_dest) + 1, sizeof(*keys));
 	json_object_foreach(by_dest, k, v) keys[n++] = k;
-	qsort(keys, n, sizeof(*keys), compare_strings);
+	sort_array(keys, n, sizeof(*keys), compare_strings);
 	out = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append(out, json_object_get(by_dest, keys[i]));

@@ -509,7 +509,7 @@ int image_save(struct store *s, const struct image_save_opts *o, struct berth_er
 	for (size_t i = 0; i < c.n; i++)
 		if (prepare_image(&c, &c.imgs[i], err) < 0)
 			goto out;
-	qsort(c.blobs, c.n_blobs, sizeof(*c.blobs), blob_cmp);
+	sort_array(c.blobs, c.n_blobs, sizeof(*c.blobs), blob_cmp);
 	if (o->format == IMAGE_ARCHIVE_OCI_DIR)
 		r = o->output ? write_dir(&c, o->output, err)
 			      : berth_error_setk(err, BERTH_ERR_INVALID, 0,

@@ -90,7 +90,7 @@ static char **list_dir(const char *dir)
 	while (d && (de = readdir(d)))
 		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
 			strv_push(&v, de->d_name);
-	qsort(v, strv_len(v), sizeof(char *), cmp_str);
+	sort_array(v, strv_len(v), sizeof(char *), cmp_str);
 	return v;
 }
 
@@ -341,7 +341,7 @@ static int load_store(struct check_ctx *c, struct berth_error **err)
 		return -1;
 	for (c->n_layers = 0; c->layers[c->n_layers]; c->n_layers++)
 		;
-	qsort(c->layers, c->n_layers, sizeof(*c->layers), cmp_layer);
+	sort_array(c->layers, c->n_layers, sizeof(*c->layers), cmp_layer);
 	return 0;
 }
 
@@ -580,7 +580,7 @@ static void check_unused_blobs(struct check_ctx *c)
 		strv_push(&used, c->images[i]->id);
 	for (size_t i = 0; i < c->n_layers; i++)
 		strv_push(&used, c->layers[i]->diff_id);
-	qsort(used, strv_len(used), sizeof(char *), cmp_str);
+	sort_array(used, strv_len(used), sizeof(char *), cmp_str);
 	for (size_t i = 0; names[i]; i++) {
 		_cleanup_free_ char *digest = xasprintf("sha256:%s", names[i]);
 		_cleanup_free_ char *path = xasprintf("%s/%s", dir, names[i]);

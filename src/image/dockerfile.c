@@ -387,7 +387,7 @@ static const char **new_keys(const json_t *want, const json_t *have, size_t *n)
 		if (!json_equal(v, json_object_get(have, k)))
 			keys[(*n)++] = k;
 	}
-	qsort(keys, *n, sizeof(*keys), key_cmp);
+	sort_array(keys, *n, sizeof(*keys), key_cmp);
 	return keys;
 }
 

@@ -273,7 +273,7 @@ static struct du_layer *collect_layers(struct store *s, struct store_image *cons
 			v[len++] = (struct du_layer){.chain_id = all[i]->layers[j]};
 		}
 	if (len)
-		qsort(v, len, sizeof(*v), compare_layers);
+		sort_array(v, len, sizeof(*v), compare_layers);
 	for (size_t i = 0; i < len; i++) {
 		if (k && strcmp(v[k - 1].chain_id, v[i].chain_id) == 0)
 			continue;

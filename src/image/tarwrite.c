@@ -579,7 +579,7 @@ static int read_xattrs(int fd, const char *lpath, const char *name, struct xattr
 		xs->v[xs->n++] = (struct xattr){xstrdup(k), value, len};
 	}
 	if (xs->n > 1)
-		qsort(xs->v, xs->n, sizeof(*xs->v), xattr_cmp);
+		sort_array(xs->v, xs->n, sizeof(*xs->v), xattr_cmp);
 	return 0;
 }
 
@@ -830,7 +830,7 @@ static char **list_dir(int dfd, const char *path, struct berth_error **err)
 	}
 	if (!names)
 		return xcalloc(1, sizeof(*names));
-	qsort(names, strv_len(names), sizeof(*names), name_cmp);
+	sort_array(names, strv_len(names), sizeof(*names), name_cmp);
 	return steal_ptr(&names);
 }
 

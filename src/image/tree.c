@@ -42,7 +42,7 @@ static struct link *collect_links(struct store_image *const *images, size_t *n_l
 		for (size_t j = 0; images[i]->layers && images[i]->layers[j]; j++)
 			links[k++] = (struct link){images[i]->layers[j],
 						   j ? images[i]->layers[j - 1] : NULL};
-	qsort(links, k, sizeof(*links), link_cmp);
+	sort_array(links, k, sizeof(*links), link_cmp);
 	n = 0;
 	for (size_t i = 0; i < k; i++)
 		if (n == 0 || strcmp(links[n - 1].chain_id, links[i].chain_id) != 0)
@@ -156,15 +156,15 @@ struct image_tree *image_tree_build(struct store_image *const *images,
 		else
 			PUSH(t->roots, t->n_roots, n);
 		if (n->n_images > 1)
-			qsort(n->images, n->n_images, sizeof(*n->images), image_cmp);
+			sort_array(n->images, n->n_images, sizeof(*n->images), image_cmp);
 	}
 	for (size_t i = 0; i < t->n_roots; i++)
 		subtree_created(t->roots[i]);
 	for (size_t i = 0; i < t->n_nodes; i++)
 		if (t->nodes[i].n_children > 1)
-			qsort(t->nodes[i].children, t->nodes[i].n_children,
-			      sizeof(*t->nodes[i].children), node_cmp);
-	qsort(t->roots, t->n_roots, sizeof(*t->roots), node_cmp);
+			sort_array(t->nodes[i].children, t->nodes[i].n_children,
+				   sizeof(*t->nodes[i].children), node_cmp);
+	sort_array(t->roots, t->n_roots, sizeof(*t->roots), node_cmp);
 	for (size_t i = 0; i < t->n_roots; i++)
 		compute_sizes(t->roots[i], 0, layer_size, userdata);
 	return t;

@@ -351,7 +351,7 @@ static bool parse_attrs(struct cursor *c, struct strbuf *out)
 		ok = ok && eat(c, '}');
 	}
 	if (ok && n)
-		qsort(v, n, sizeof(*v), attr_cmp);
+		sort_array(v, n, sizeof(*v), attr_cmp);
 	for (size_t i = 0; i < n; i++) {
 		if (ok) {
 			if (i)

@@ -205,7 +205,7 @@ int net_ipam_pick(const struct net_subnet *sn, uint32_t gateway, uint32_t *used,
 
 	if (sn->prefix > 30)
 		return -1;
-	qsort(used, n_used, sizeof(*used), cmp_u32);
+	sort_array(used, n_used, sizeof(*used), cmp_u32);
 	for (uint32_t a = sn->addr + 1; a < last; a++) {
 		while (i < n_used && used[i] < a)
 			i++;

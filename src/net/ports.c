@@ -371,7 +371,7 @@ int net_ports_resolve(const json_t *config, struct net_ports_mapping **out, size
 	}
 	/* a stable order: ephemeral ports are handed out in it */
 	if (ms.n)
-		qsort(ms.v, ms.n, sizeof(*ms.v), mapping_cmp);
+		sort_array(ms.v, ms.n, sizeof(*ms.v), mapping_cmp);
 	*out = ms.v;
 	*n = ms.n;
 	return 0;
@@ -812,7 +812,7 @@ static struct port_row *port_rows(const json_t *ports, size_t *n)
 		}
 	}
 	if (*n)
-		qsort(rows, *n, sizeof(*rows), row_cmp);
+		sort_array(rows, *n, sizeof(*rows), row_cmp);
 	return rows;
 }
 
@@ -926,7 +926,7 @@ static char *join_sorted(char **lines)
 	size_t n = strv_len(lines);
 
 	if (n)
-		qsort(lines, n, sizeof(char *), natural_cmp);
+		sort_array(lines, n, sizeof(char *), natural_cmp);
 	for (size_t i = 0; i < n; i++)
 		strbuf_addf(&sb, "%s\n", lines[i]);
 	return strbuf_detach(&sb);

@@ -19,6 +19,17 @@
 #define STRINGIFY_(x)  #x
 #define STRINGIFY(x)   STRINGIFY_(x)
 
+/*
+ * qsort() of n elements, also of none: qsort's contract wants a non-NULL base
+ * even then, and an empty array is often NULL (UBSan says so).
+ */
+static inline void sort_array(void *base, size_t n, size_t size,
+			      int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
 /* Cleanup functions keep errno so that error paths can still report it. */
 static inline void freep(void *p)
 {

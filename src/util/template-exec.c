@@ -651,7 +651,7 @@ static int range_object(struct exec *x, const struct tnode *n, json_t *obj, bool
 	int r = 0;
 
 	json_object_foreach(obj, k, v) keys[count++] = k;
-	qsort(keys, count, sizeof(*keys), cmp_keys);
+	sort_array(keys, count, sizeof(*keys), cmp_keys);
 	for (size_t i = 0; i < count && r == 0; i++) {
 		*ran = true;
 		r = range_turn(x, n, json_string(keys[i]), json_object_get(obj, keys[i]));

@@ -543,7 +543,7 @@ static const char **sorted_keys(const json_t *obj, size_t *n)
 
 	*n = 0;
 	json_object_foreach((json_t *)obj, k, v) keys[(*n)++] = k;
-	qsort(keys, *n, sizeof(*keys), cmp_keys);
+	sort_array(keys, *n, sizeof(*keys), cmp_keys);
 	return keys;
 }
 
