@@ -29,6 +29,8 @@ check: deps
 install: build
 	install -D -m 0755 $(BUILD)/src/cli/berth $(DESTDIR)$(PREFIX)/bin/berth
 	install -D -m 0755 $(BUILD)/src/cli/berth-proxy $(DESTDIR)$(PREFIX)/bin/berth-proxy
+	install -D -m 0755 $(BUILD)/src/cli/berth-monitor $(DESTDIR)$(PREFIX)/bin/berth-monitor
+	install -D -m 0755 $(BUILD)/src/cli/berth-dns $(DESTDIR)$(PREFIX)/bin/berth-dns
 
 clean:
 	rm -rf $(BUILD) $(ASAN)
