@@ -19,9 +19,13 @@ enum inspect_type {
 	INSPECT_NETWORK
 };
 
-/* The object named what: a container first, then an image (as docker inspect). */
+/*
+ * The object named what: a container first, then an image... (as docker
+ * inspect). With own_error, a missing object gets its module's error (as the
+ * daemon words it for volume inspect), not "No such TYPE".
+ */
 static json_t *find_object(struct store *s, const char *what, enum inspect_type type,
-			   struct berth_error **err)
+			   bool own_error, struct berth_error **err)
 {
 	if (type == INSPECT_ANY || type == INSPECT_CONTAINER) {
 		_cleanup_(store_container_freep) struct store_container *c =
@@ -35,9 +39,10 @@ static json_t *find_object(struct store *s, const char *what, enum inspect_type 
 			return image_inspect(s, img, err);
 	}
 	if (type == INSPECT_ANY || type == INSPECT_VOLUME) {
-		_cleanup_(volume_freep) struct volume *v = volume_get(s, what, NULL);
-		if (v)
-			return volume_inspect(v);
+		_cleanup_(volume_freep) struct volume *v =
+			volume_get(s, what, own_error ? err : NULL);
+		if (v || own_error)
+			return v ? volume_inspect(v) : NULL;
 	}
 	if (type == INSPECT_ANY || type == INSPECT_NETWORK) {
 		json_t *n = cli_network_inspect(s, what, NULL);
@@ -68,7 +73,7 @@ static int print_formatted(const struct template *t, const json_t *obj)
 	return 0;
 }
 
-static int inspect(int argc, char **argv, const char *cmd, enum inspect_type type)
+static int inspect(int argc, char **argv, const char *cmd, enum inspect_type type, bool own_error)
 {
 	static const struct option longopts[] = {
 		{"format", required_argument, NULL, 'f'},
@@ -118,10 +123,11 @@ static int inspect(int argc, char **argv, const char *cmd, enum inspect_type typ
 		return EXIT_ENGINE;
 	for (int i = optind; i < argc; i++) {
 		_cleanup_error_ struct berth_error *e = NULL;
-		json_auto_t *obj = find_object(s, argv[i], type, &e);
+		json_auto_t *obj = find_object(s, argv[i], type, own_error, &e);
 
 		if (!obj) {
-			fprintf(stderr, "Error: %s\n", e->msg);
+			fprintf(stderr, "%s: %s\n",
+				own_error ? "Error response from daemon" : "Error", e->msg);
 			rc = 1;
 		} else if (t) {
 			rc |= print_formatted(t, obj) < 0;
@@ -138,15 +144,20 @@ static int inspect(int argc, char **argv, const char *cmd, enum inspect_type typ
 
 int cmd_inspect(int argc, char **argv)
 {
-	return inspect(argc, argv, "inspect", INSPECT_ANY);
+	return inspect(argc, argv, "inspect", INSPECT_ANY, false);
 }
 
 int cmd_container_inspect(int argc, char **argv)
 {
-	return inspect(argc, argv, "container inspect", INSPECT_CONTAINER);
+	return inspect(argc, argv, "container inspect", INSPECT_CONTAINER, false);
 }
 
 int cmd_image_inspect(int argc, char **argv)
 {
-	return inspect(argc, argv, "image inspect", INSPECT_IMAGE);
+	return inspect(argc, argv, "image inspect", INSPECT_IMAGE, false);
+}
+
+int cmd_volume_inspect(int argc, char **argv)
+{
+	return inspect(argc, argv, "volume inspect", INSPECT_VOLUME, true);
 }

@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 
 #include "image/archive-int.h"
+#include "image/tar.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/strutil.h"
@@ -45,39 +46,6 @@ struct archive_src {
 	size_t *slots; /* open addressing: index + 1 into ents, 0 when free */
 	size_t nslots;
 };
-
-/*
- * Cleans a relative path lexically: empty and "." components go, ".."
- * removes the previous one. NULL when a ".." climbs above the root; "" is
- * the root. A leading "/" is ignored (callers refuse absolute paths first).
- */
-static char *clean_rel(const char *in)
-{
-	_cleanup_free_ char *out = xmalloc(strlen(in) + 1);
-	size_t len = 0;
-
-	for (const char *p = in; *p;) {
-		const char *end = strchrnul(p, '/');
-		size_t n = end - p;
-
-		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			if (len == 0)
-				return NULL;
-			while (len > 0 && out[len - 1] != '/')
-				len--;
-			if (len > 0)
-				len--;
-		} else if (n > 0 && !(n == 1 && p[0] == '.')) {
-			if (len > 0)
-				out[len++] = '/';
-			memcpy(out + len, p, n);
-			len += n;
-		}
-		p = *end ? end + 1 : end;
-	}
-	out[len] = '\0';
-	return steal_ptr(&out);
-}
 
 /* libarchive's message, lowercased as ours are ("Truncated tar archive" → "truncated ...") */
 static char *archive_msg(struct archive *a)
@@ -221,7 +189,7 @@ static int index_symlink(struct archive_src *src, struct archive_entry *e, const
 	if (target[0] == '/')
 		return invalid_entry(err, entry, "symlink target '%s' is absolute", target);
 	joined = slash ? xasprintf("%.*s/%s", (int)(slash - name), name, target) : xstrdup(target);
-	clean = clean_rel(joined);
+	clean = image_path_clean(joined);
 	if (!clean)
 		return invalid_entry(err, entry, "symlink target '%s' escapes the archive", target);
 	index_put(src, &(struct tar_entry){.name = steal_ptr(&name),
@@ -234,7 +202,7 @@ static int index_hardlink(struct archive_src *src, const char *link, const char 
 			  struct berth_error **err)
 {
 	_cleanup_free_ char *name = taken;
-	_cleanup_free_ char *target = link[0] == '/' ? NULL : clean_rel(link);
+	_cleanup_free_ char *target = link[0] == '/' ? NULL : image_path_clean(link);
 	struct tar_entry *t;
 
 	if (!target)
@@ -265,7 +233,7 @@ static int index_entry(struct archive_src *src, struct archive *a, struct archiv
 		return invalid_entry(err, "", "no path");
 	if (entry[0] == '/')
 		return invalid_entry(err, entry, "absolute path");
-	name = clean_rel(entry);
+	name = image_path_clean(entry);
 	if (!name)
 		return invalid_entry(err, entry, "path escapes the archive");
 	if (!*name)
@@ -530,7 +498,7 @@ static char *through_symlink(struct archive_src *src, char *path, bool *not_dir)
 		}
 		if (e && e->type == ENTRY_SYMLINK) {
 			_cleanup_free_ char *joined = xasprintf("%s/%s", e->link, slash + 1);
-			return clean_rel(joined);
+			return image_path_clean(joined);
 		}
 	}
 	return NULL;
@@ -645,7 +613,7 @@ static int dir_lookup(struct archive_src *src, const char *path, const char *cle
 int archive_src_lookup(struct archive_src *src, const char *path, struct archive_file *f,
 		       struct berth_error **err)
 {
-	char *clean = path[0] == '/' ? NULL : clean_rel(path);
+	char *clean = path[0] == '/' ? NULL : image_path_clean(path);
 
 	*f = (struct archive_file){.fd = -EBADF};
 	if (!clean || !*clean) {

@@ -187,12 +187,7 @@ static int open_readers(struct unpack *u, struct berth_error **err)
 	return 0;
 }
 
-/*
- * Cleans path as Go's filepath.Clean relative to the root: a leading "/" or
- * "./" and empty or "." components go, ".." removes the previous component.
- * Returns NULL when a ".." would climb above the root; "" is the root.
- */
-static char *path_clean(const char *in)
+char *image_path_clean(const char *in)
 {
 	_cleanup_free_ char *out = xmalloc(strlen(in) + 1);
 	size_t len = 0;
@@ -566,7 +561,7 @@ static int make_special(int pfd, const char *name, struct archive_entry *e, cons
 static int make_hardlink(struct unpack *u, int pfd, const char *name, const char *link,
 			 const char *entry, struct berth_error **err)
 {
-	_cleanup_free_ char *target = path_clean(link), *tparent = NULL, *what = NULL;
+	_cleanup_free_ char *target = image_path_clean(link), *tparent = NULL, *what = NULL;
 	_cleanup_close_ int tfd = -EBADF;
 	const char *tname;
 	struct stat st;
@@ -658,7 +653,7 @@ static int extract_entry(struct unpack *u, struct archive_entry *e, struct berth
 		entry = archive_entry_pathname_utf8(e);
 	if (!entry)
 		return invalid(err, "", "no path");
-	path = path_clean(entry);
+	path = image_path_clean(entry);
 	if (!path)
 		return invalid(err, entry, "path escapes the root");
 	if (!*path)

@@ -38,4 +38,11 @@ struct image_unpack_result {
 int image_tar_unpack(int in_fd, int tar_out_fd, const char *dest, struct image_unpack_result *res,
 		     struct berth_error **err);
 
+/*
+ * Cleans path as Go's filepath.Clean relative to the root: a leading "/" or
+ * "./" and empty or "." components go, ".." removes the previous component.
+ * Returns NULL when a ".." would climb above the root; "" is the root.
+ */
+char *image_path_clean(const char *path);
+
 #endif
